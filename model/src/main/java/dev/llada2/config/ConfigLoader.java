@@ -128,7 +128,8 @@ public final class ConfigLoader {
                     integer("moe_intermediate_size", 0), integer("first_k_dense_replace", 0),
                     bool("use_qk_norm", true), bool("use_qkv_bias", false), bool("use_bias", true),
                     bool("tie_word_embeddings", false), bool("moe_router_enable_expert_bias", true),
-                    optionalId("mask_token_id"), optionalId("eos_token_id"), optionalId("pad_token_id"), notes);
+                    optionalId("mask_token_id"), optionalId("eos_token_id"), optionalId("pad_token_id"),
+                    string("torch_dtype", string("dtype", "bfloat16")), notes);
         }
 
         private void checkArchitecture() {

@@ -14,6 +14,8 @@ import java.util.Optional;
  * The shared expert has width {@code moeIntermediateSize * numSharedExperts} (none when 0).
  *
  * @param source where the config came from, for messages
+ * @param torchDtype the checkpoint's declared weight type ({@code torch_dtype}, e.g. "bfloat16"); used
+ *                   only to plan memory before any weight is read
  * @param notes  things a user should know about how the file was interpreted (ignored keys, defaults)
  */
 public record LLaDA2Config(
@@ -44,6 +46,7 @@ public record LLaDA2Config(
         Optional<Integer> maskTokenId,
         Optional<Integer> eosTokenId,
         Optional<Integer> padTokenId,
+        String torchDtype,
         List<String> notes) {
 
     public LLaDA2Config {
