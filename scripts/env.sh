@@ -36,7 +36,12 @@ llada2_find_tornado() {
 if [ "${LLADA2_NO_TORNADO:-}" != "1" ] && TORNADOVM_HOME="$(llada2_find_tornado)"; then
     export TORNADOVM_HOME
     export TORNADO_SDK="$TORNADOVM_HOME"
-    LLADA2_MVN_TORNADO="-Dtornado.sdk=$TORNADOVM_HOME"
+    TORNADO_API_JAR="$(ls "$TORNADOVM_HOME"/share/java/tornado/tornado-api-*.jar 2>/dev/null | head -n 1)"
+    if [ -z "$TORNADO_API_JAR" ]; then
+        echo "llada2: $TORNADOVM_HOME looks like a TornadoVM SDK but has no share/java/tornado/tornado-api-*.jar" >&2
+        return 1 2>/dev/null || exit 1
+    fi
+    LLADA2_MVN_TORNADO="-Dtornado.sdk=$TORNADOVM_HOME -Dtornado.api.jar=$TORNADO_API_JAR"
 else
     unset TORNADOVM_HOME
     LLADA2_MVN_TORNADO=""

@@ -9,13 +9,14 @@ import dev.llada2.decode.DecodeListener;
 import dev.llada2.decode.DecodeOptions;
 import dev.llada2.decode.DecodeResult;
 import dev.llada2.decode.EngineDenoiser;
-import dev.llada2.decode.StepRecord;
 import dev.llada2.decode.ThresholdCommit;
 import dev.llada2.runtime.AttentionMask;
 import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.ForwardRequest;
 import dev.llada2.runtime.ForwardResult;
 import dev.llada2.runtime.HeadRequest;
+import dev.llada2.testing.Golden;
+import dev.llada2.testing.GoldenAssertions;
 import dev.llada2.trace.TraceSink;
 import dev.llada2.weights.LoadedModel;
 import org.junit.jupiter.api.AfterAll;
@@ -29,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,14 +58,6 @@ class GoldenGenerateTest {
         MODELS.values().forEach(LoadedModel::close);
     }
 
-    /** The decode options a golden case was generated with. */
-    public static DecodeOptions options(JsonNode c, boolean kvCache) {
-        JsonNode k = c.get("generate_kwargs");
-        return new DecodeOptions(k.get("gen_length").asInt(), k.get("block_length").asInt(), k.get("steps").asInt(),
-                k.get("threshold").asDouble(), k.get("minimal_topk").asInt(), 0.0, 0, 1.0, 0L,
-                k.get("eos_id").asInt(), k.get("mask_id").asInt(), k.get("eos_early_stop").asBoolean(), kvCache);
-    }
-
     @TestFactory
     List<DynamicTest> greedyCasesAreReproducedExactly() {
         List<DynamicTest> tests = new ArrayList<>();
@@ -79,7 +71,7 @@ class GoldenGenerateTest {
                     tests.add(DynamicTest.dynamicTest(name + "/" + c.get("id").asText() + (cache ? "/kv-cache" : "/no-cache"),
                             () -> {
                                 try (Engine engine = CpuEngine.singleDevice(model(g).weights())) {
-                                    assertMatchesGolden(c, generate(engine, c, cache));
+                                    GoldenAssertions.generateMatches(c, generate(engine, c, cache));
                                 }
                             }));
                 }
@@ -89,29 +81,9 @@ class GoldenGenerateTest {
     }
 
     static DecodeResult generate(Engine engine, JsonNode c, boolean cache) {
-        DecodeOptions o = options(c, cache);
+        DecodeOptions o = GoldenAssertions.options(c, cache);
         return BlockDiffusionDecoder.official(new EngineDenoiser(engine, cache), o)
                 .generate(Golden.ints(c.get("prompt")), DecodeListener.NONE);
-    }
-
-    /** Asserts a decode result equals a golden greedy case: every step, the forward count, the ids. */
-    public static void assertMatchesGolden(JsonNode c, DecodeResult r) {
-        String id = c.get("id").asText();
-        JsonNode steps = c.get("steps");
-        int n = Math.min(steps.size(), r.steps().size());
-        for (int j = 0; j < n; j++) {
-            JsonNode want = steps.get(j);
-            StepRecord got = r.steps().get(j);
-            String at = id + " forward " + j;
-            assertEquals(want.get("block").asInt(), got.block(), at + " block");
-            assertEquals(want.get("step").asInt(), got.step(), at + " step");
-            assertArrayEquals(Golden.ints(want.get("committed_positions")), got.committedPositions(), at + " positions");
-            assertArrayEquals(Golden.ints(want.get("committed_tokens")), got.committedTokens(), at + " tokens");
-            assertEquals(want.get("path").asText(), got.path(), at + " path");
-        }
-        assertEquals(c.get("n_forward_calls").asInt(), r.forwards(), id + " forward count");
-        assertArrayEquals(Golden.ints(c.get("generated_ids")), r.generatedIds(), id + " generated ids");
-        assertArrayEquals(Golden.ints(c.get("final_canvas")), r.finalCanvas(), id + " final canvas");
     }
 
     @TestFactory
@@ -134,7 +106,7 @@ class GoldenGenerateTest {
         int[][] x0 = rows(g, id + ".x0");
         float[][] x0p = floatRows(g, id + ".x0_p");
         int[][] committed = rows(g, id + ".committed");
-        DecodeOptions o = options(c, false);
+        DecodeOptions o = GoldenAssertions.options(c, false);
         CommitPolicy policy = new ThresholdCommit(o.threshold());
         int[] schedule = o.schedule();
         int b = o.blockLength();

@@ -1,4 +1,4 @@
-package dev.llada2.it.golden;
+package dev.llada2.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.llada2.checkpoint.SafetensorsFile;
 import dev.llada2.checkpoint.TensorInfo;
 import dev.llada2.checkpoint.TensorReader;
-import dev.llada2.testing.SharedData;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

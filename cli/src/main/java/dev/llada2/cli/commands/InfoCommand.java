@@ -1,0 +1,60 @@
+package dev.llada2.cli.commands;
+
+import dev.llada2.arch.ParameterCounts;
+import dev.llada2.checkpoint.DType;
+import dev.llada2.checkpoint.SafetensorsFile;
+import dev.llada2.checkpoint.TensorInfo;
+import dev.llada2.cli.options.ModelOptions;
+import dev.llada2.config.LLaDA2Config;
+import dev.llada2.weights.LoadedModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code llada2 info}: what a checkpoint holds. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Summarises a model directory: architecture, parameter counts (total and active per token),"
+                + " bytes per dtype, tensors per file. Opens and validates the checkpoint; reads no weight values.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  llada2 info --model ~/models/LLaDA2.0-mini"})
+public final class InfoCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions model;
+
+    @Override
+    public Integer call() {
+        try (LoadedModel m = model.open(System.err, false)) {
+            LLaDA2Config c = m.config();
+            ParameterCounts p = ParameterCounts.of(c);
+            System.out.println("model:        " + m.dir());
+            System.out.println("architecture: " + c.summary());
+            System.out.printf("parameters:   %,d total (%.3f B), %,d active per token (%.3f B; %.3f B counting the"
+                            + " whole embedding table, the model cards' convention)%n", p.total(), p.total() / 1e9,
+                    p.activePerToken(), p.activePerToken() / 1e9, p.activeWithEmbeddingTable() / 1e9);
+            Map<DType, long[]> byType = new EnumMap<>(DType.class);
+            for (TensorInfo t : m.checkpoint().tensors().values()) {
+                long[] v = byType.computeIfAbsent(t.dtype(), k -> new long[2]);
+                v[0]++;
+                v[1] += t.byteSize();
+            }
+            System.out.println("bytes by dtype:");
+            byType.forEach((t, v) -> System.out.printf("  %-5s %,9d tensors  %,18d bytes (%.2f GB)%n", t, v[0], v[1],
+                    v[1] / 1e9));
+            System.out.println("files:");
+            for (SafetensorsFile f : m.checkpoint().files()) {
+                long bytes = f.tensors().values().stream().mapToLong(TensorInfo::byteSize).sum();
+                System.out.printf("  %-40s %,7d tensors  %.2f GB%n", f.file().getFileName(), f.tensors().size(), bytes / 1e9);
+            }
+            c.maskTokenId().ifPresent(id -> System.out.println("mask_token_id: " + id));
+            c.eosTokenId().ifPresent(id -> System.out.println("eos_token_id:  " + id));
+            if (!m.report().unexpected().isEmpty()) {
+                System.out.println("ignored tensors: " + m.report().unexpected().size());
+            }
+        }
+        return 0;
+    }
+}

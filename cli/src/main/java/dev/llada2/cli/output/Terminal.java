@@ -1,0 +1,77 @@
+package dev.llada2.cli.output;
+
+import java.io.PrintStream;
+
+/**
+ * Whether progress may be drawn with control characters. Progress goes to stderr and is drawn only
+ * when the process talks to a terminal; piped or redirected output never receives a control
+ * character ({@code LLADA2_PROGRESS=0} turns drawing off, {@code =1} forces it on).
+ */
+public final class Terminal {
+
+    private Terminal() {
+    }
+
+    public static boolean interactive() {
+        String forced = System.getenv("LLADA2_PROGRESS");
+        if (forced != null) {
+            return forced.equals("1");
+        }
+        if ("dumb".equals(System.getenv("TERM"))) {
+            return false;
+        }
+        java.io.Console console = System.console();
+        return console != null && console.isTerminal();
+    }
+
+    /** A one-line status that redraws itself on a terminal and prints nothing otherwise. */
+    public static final class StatusLine {
+        private final PrintStream err;
+        private final boolean live;
+        private int lastLength;
+        private long lastDraw;
+
+        public StatusLine(PrintStream err) {
+            this(err, interactive());
+        }
+
+        public StatusLine(PrintStream err, boolean live) {
+            this.err = err;
+            this.live = live;
+        }
+
+        public boolean live() {
+            return live;
+        }
+
+        /** Redraws the line at most every 100 ms unless {@code force}. */
+        public void show(String text, boolean force) {
+            if (!live) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (!force && now - lastDraw < 100_000_000L) {
+                return;
+            }
+            lastDraw = now;
+            String padded = text.length() < lastLength ? text + " ".repeat(lastLength - text.length()) : text;
+            err.print("\r" + padded);
+            err.flush();
+            lastLength = text.length();
+        }
+
+        public void clear() {
+            if (live && lastLength > 0) {
+                err.print("\r" + " ".repeat(lastLength) + "\r");
+                err.flush();
+                lastLength = 0;
+            }
+        }
+    }
+
+    /** A text progress bar: {@code [#####.....] 50%}. */
+    public static String bar(double fraction, int width) {
+        int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * width);
+        return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + Math.round(fraction * 100) + "%";
+    }
+}

@@ -1,0 +1,52 @@
+package dev.llada2.cli.output;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llada2.decode.StepRecord;
+import dev.llada2.errors.LladaException;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** {@code --trace FILE}: one JSON line per denoising forward, with the golden manifest's field names. */
+public final class TraceWriter implements AutoCloseable {
+
+    private final Path file;
+    private final BufferedWriter out;
+
+    public TraceWriter(Path file) {
+        this.file = file;
+        try {
+            this.out = Files.newBufferedWriter(file);
+        } catch (IOException e) {
+            throw LladaException.input("--trace " + file + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    public void write(StepRecord s) {
+        ObjectNode o = Json.object();
+        o.put("block", s.block());
+        o.put("step", s.step());
+        o.set("committed_positions", Json.ints(s.committedPositions()));
+        o.set("committed_tokens", Json.ints(s.committedTokens()));
+        o.put("path", s.path());
+        o.put("n_masked_before", s.masked());
+        o.put("num_transfer_scheduled", s.scheduled());
+        try {
+            out.write(o.toString());
+            out.newLine();
+        } catch (IOException e) {
+            throw LladaException.runtime("--trace " + file + ": write failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw LladaException.runtime("--trace " + file + ": close failed: " + e.getMessage(), e);
+        }
+    }
+}
