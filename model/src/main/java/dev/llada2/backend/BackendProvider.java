@@ -23,4 +23,12 @@ public interface BackendProvider {
 
     /** Builds an engine holding the whole model on one device. */
     Engine createEngine(LLaDA2Weights weights, DeviceId device);
+
+    /**
+     * Runs every kernel of this backend on {@code device} against its CPU twin ({@code llada2 selftest}).
+     * The CPU engine is the reference, so its own list is empty.
+     */
+    default List<KernelCheck> selfTest(DeviceId device) {
+        return List.of();
+    }
 }
