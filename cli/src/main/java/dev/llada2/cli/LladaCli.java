@@ -1,5 +1,6 @@
 package dev.llada2.cli;
 
+import dev.llada2.cli.commands.BenchCommand;
 import dev.llada2.cli.commands.DevicesCommand;
 import dev.llada2.cli.commands.ForwardCommand;
 import dev.llada2.cli.commands.GenerateCommand;
@@ -19,7 +20,7 @@ import java.io.PrintWriter;
 @Command(name = "llada2", mixinStandardHelpOptions = true, versionProvider = LladaCli.Version.class,
         description = "Runs the LLaDA2.0 diffusion language models (mini, flash) on CPUs and, through TornadoVM, on GPUs"
                 + " and other OpenCL/PTX devices.",
-        subcommands = {GenerateCommand.class, ForwardCommand.class, InfoCommand.class, InitRandomCommand.class,
+        subcommands = {GenerateCommand.class, BenchCommand.class, ForwardCommand.class, InfoCommand.class, InitRandomCommand.class,
                 DevicesCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  internal error (a bug: please report it with the stack trace)",

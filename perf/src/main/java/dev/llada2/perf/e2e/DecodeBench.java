@@ -1,0 +1,102 @@
+package dev.llada2.perf.e2e;
+
+import dev.llada2.decode.BlockDiffusionDecoder;
+import dev.llada2.decode.DecodeListener;
+import dev.llada2.decode.DecodeOptions;
+import dev.llada2.decode.DecodeResult;
+import dev.llada2.decode.EngineDenoiser;
+import dev.llada2.runtime.Engine;
+import dev.llada2.runtime.EngineStats;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * End-to-end generation benchmark (the {@code llada2 bench} command): warm-up runs, then measured
+ * generations of the same prompt with the same options, reporting forwards, tokens per forward,
+ * tokens/s, time per denoising forward (min/median), prefill time, bytes moved and peak memory.
+ */
+public final class DecodeBench {
+
+    /** One measured generation. */
+    public record Run(int tokens, int forwards, int prefillForwards, int cacheForwards, double tokensPerForward,
+                      double tokensPerSecond, double forwardMinMs, double forwardMedianMs, double prefillMs,
+                      double decodeMs, long handoffBytes, long hostToDeviceBytes, long deviceToHostBytes) {
+    }
+
+    /** All runs plus the process's peak memory. */
+    public record Report(List<Run> runs, long peakHeapBytes, long peakRssBytes) {
+
+        public Run median() {
+            List<Run> sorted = new ArrayList<>(runs);
+            sorted.sort((a, b) -> Double.compare(a.tokensPerSecond(), b.tokensPerSecond()));
+            return sorted.get(sorted.size() / 2);
+        }
+    }
+
+    private DecodeBench() {
+    }
+
+    /**
+     * @param progress told the index of each run as it starts (negative for warm-up runs)
+     */
+    public static Report run(Engine engine, int[] prompt, DecodeOptions options, int warmup, int runs,
+                             IntConsumer progress) {
+        for (int i = 0; i < warmup; i++) {
+            progress.accept(-(i + 1));
+            once(engine, prompt, options);
+        }
+        List<Run> out = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            progress.accept(i);
+            out.add(once(engine, prompt, options));
+        }
+        return new Report(out, peakHeap(), peakRss());
+    }
+
+    private static Run once(Engine engine, int[] prompt, DecodeOptions o) {
+        TimingDenoiser timing = new TimingDenoiser(new EngineDenoiser(engine, o.kvCache()));
+        EngineStats.Snapshot before = engine.stats().snapshot();
+        DecodeResult r = BlockDiffusionDecoder.official(timing, o).generate(prompt, DecodeListener.NONE);
+        EngineStats.Snapshot moved = engine.stats().snapshot().minus(before);
+        List<Long> ns = new ArrayList<>(timing.forwardNanos());
+        ns.sort(Long::compare);
+        double min = ns.isEmpty() ? 0 : ns.getFirst() / 1e6;
+        double median = ns.isEmpty() ? 0 : ns.get(ns.size() / 2) / 1e6;
+        return new Run(r.generatedIds().length, r.forwards(), r.prefillForwards(), r.cacheForwards(),
+                r.tokensPerForward(), r.tokensPerSecond(), min, median, r.prefillNanos() / 1e6, r.decodeNanos() / 1e6,
+                moved.handoffBytes(), moved.hostToDeviceBytes(), moved.deviceToHostBytes());
+    }
+
+    /** Peak use of the Java heap pools since start. */
+    static long peakHeap() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+                sum += pool.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+
+    /** Peak resident set size of the process (Linux {@code VmHWM}), including mapped weights read; -1 elsewhere. */
+    static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
