@@ -63,7 +63,11 @@ public final class MatMul {
         int n = from;
         for (; n + TILE <= to; n += TILE) {
             format.decode(w.data(), (long) n * k, TILE * k, s, 0);
-            for (int t = 0; t < tokens; t++) {
+            int t = 0;
+            for (; t + TILE <= tokens; t += TILE) {
+                dot4x4(s, k, x, t * k, y, t * ldy + yOff + (n - from), ldy);
+            }
+            for (; t < tokens; t++) {
                 dot4(s, k, x, t * k, y, t * ldy + yOff + (n - from));
             }
         }
@@ -71,6 +75,70 @@ public final class MatMul {
             format.decode(w.data(), (long) n * k, k, s, 0);
             for (int t = 0; t < tokens; t++) {
                 y[t * ldy + yOff + (n - from)] = VectorOps.dot(s, 0, x, t * k, k);
+            }
+        }
+    }
+
+    /**
+     * Four rows of {@code s} (stride k) against four tokens {@code x[xo + j*k ..]}: 16 accumulators,
+     * so each loaded weight vector and each loaded activation vector feeds four FMAs. Results go to
+     * {@code y[yo + j*ldy + r]} for token j, row r.
+     */
+    private static void dot4x4(float[] s, int k, float[] x, int xo, float[] y, int yo, int ldy) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int lanes = F.length();
+        int i = 0;
+        for (; i <= k - lanes; i += lanes) {
+            FloatVector w0 = FloatVector.fromArray(F, s, i);
+            FloatVector w1 = FloatVector.fromArray(F, s, k + i);
+            FloatVector w2 = FloatVector.fromArray(F, s, 2 * k + i);
+            FloatVector w3 = FloatVector.fromArray(F, s, 3 * k + i);
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            a00 = w0.fma(x0, a00);
+            a10 = w1.fma(x0, a10);
+            a20 = w2.fma(x0, a20);
+            a30 = w3.fma(x0, a30);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + k + i);
+            a01 = w0.fma(x1, a01);
+            a11 = w1.fma(x1, a11);
+            a21 = w2.fma(x1, a21);
+            a31 = w3.fma(x1, a31);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * k + i);
+            a02 = w0.fma(x2, a02);
+            a12 = w1.fma(x2, a12);
+            a22 = w2.fma(x2, a22);
+            a32 = w3.fma(x2, a32);
+            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * k + i);
+            a03 = w0.fma(x3, a03);
+            a13 = w1.fma(x3, a13);
+            a23 = w2.fma(x3, a23);
+            a33 = w3.fma(x3, a33);
+        }
+        // reductions written out: vectors kept in locals stay in registers (an array would box them)
+        y[yo] = a00.reduceLanes(VectorOperators.ADD);
+        y[yo + 1] = a10.reduceLanes(VectorOperators.ADD);
+        y[yo + 2] = a20.reduceLanes(VectorOperators.ADD);
+        y[yo + 3] = a30.reduceLanes(VectorOperators.ADD);
+        y[yo + ldy] = a01.reduceLanes(VectorOperators.ADD);
+        y[yo + ldy + 1] = a11.reduceLanes(VectorOperators.ADD);
+        y[yo + ldy + 2] = a21.reduceLanes(VectorOperators.ADD);
+        y[yo + ldy + 3] = a31.reduceLanes(VectorOperators.ADD);
+        y[yo + 2 * ldy] = a02.reduceLanes(VectorOperators.ADD);
+        y[yo + 2 * ldy + 1] = a12.reduceLanes(VectorOperators.ADD);
+        y[yo + 2 * ldy + 2] = a22.reduceLanes(VectorOperators.ADD);
+        y[yo + 2 * ldy + 3] = a32.reduceLanes(VectorOperators.ADD);
+        y[yo + 3 * ldy] = a03.reduceLanes(VectorOperators.ADD);
+        y[yo + 3 * ldy + 1] = a13.reduceLanes(VectorOperators.ADD);
+        y[yo + 3 * ldy + 2] = a23.reduceLanes(VectorOperators.ADD);
+        y[yo + 3 * ldy + 3] = a33.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            for (int j = 0; j < 4; j++) {
+                for (int r = 0; r < 4; r++) {
+                    y[yo + j * ldy + r] += s[r * k + i] * x[xo + j * k + i];
+                }
             }
         }
     }

@@ -1,0 +1,61 @@
+package dev.llada2.backend.cpu;
+
+import dev.llada2.checkpoint.DType;
+import dev.llada2.checkpoint.TensorReader;
+import dev.llada2.weights.Matrix;
+import dev.llada2.weights.RandomCheckpoint;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * {@link MatMul} against a plain double-precision loop, for every weight format and for shapes that
+ * exercise each path: row tiles and leftover rows, token tiles and leftover tokens, vector tails.
+ */
+class MatMulTest {
+
+    @Test
+    void matchesANaiveProductForAllFormatsAndAwkwardShapes() {
+        int[][] shapes = {{7, 37, 5}, {16, 64, 9}, {33, 128, 32}, {4, 16, 4}, {1, 3, 1}, {9, 100, 1}};
+        try (Arena arena = Arena.ofConfined(); CpuDevice dev = new CpuDevice("test", 2)) {
+            for (DType dtype : new DType[] {DType.BF16, DType.F16, DType.F32}) {
+                for (int[] shape : shapes) {
+                    check(arena, dev, dtype, shape[0], shape[1], shape[2]);
+                }
+            }
+        }
+    }
+
+    private static void check(Arena arena, CpuDevice dev, DType dtype, int rows, int cols, int tokens) {
+        SplittableRandom r = new SplittableRandom(rows * 31L + cols);
+        MemorySegment seg = arena.allocate((long) rows * cols * dtype.bytes(), 8);
+        for (long i = 0; i < (long) rows * cols; i++) {
+            float v = (float) r.nextDouble(-1, 1);
+            switch (dtype) {
+                case BF16 -> seg.set(TensorReader.SHORT_LE, 2 * i, RandomCheckpoint.toBf16(v));
+                case F16 -> seg.set(TensorReader.SHORT_LE, 2 * i, Float.floatToFloat16(v));
+                default -> seg.set(TensorReader.FLOAT_LE, 4 * i, v);
+            }
+        }
+        Matrix w = new Matrix("w", rows, cols, dtype, seg);
+        float[] x = new float[tokens * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextDouble(-1, 1);
+        }
+        float[] y = new float[tokens * rows];
+        MatMul.multiply(dev, w, x, tokens, y);
+        for (int t = 0; t < tokens; t++) {
+            for (int n = 0; n < rows; n++) {
+                double want = 0;
+                for (int k = 0; k < cols; k++) {
+                    want += TensorReader.floatAt(dtype, seg, (long) n * cols + k) * (double) x[t * cols + k];
+                }
+                assertEquals(want, y[t * rows + n], 1e-4, dtype + " " + rows + "x" + cols + " x" + tokens + " [t" + t + ",n" + n + "]");
+            }
+        }
+    }
+}
