@@ -35,6 +35,17 @@ import java.util.concurrent.Callable;
                 "  llada2 bench --model DIR --prompt-ids 1,2,3 --runs 5 --output json"})
 public final class BenchCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    private java.io.PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
     @Mixin
     ModelOptions model;
 
@@ -66,20 +77,20 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (runs < 1 || warmup < 0 || promptLength < 1) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--runs must be >= 1, --warmup >= 0 and --prompt-length >= 1");
         }
         if (!output.equals("table") && !output.equals("json")) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--output must be table or json, not '" + output + "'");
         }
         long t0 = System.nanoTime();
-        try (LoadedModel m = model.open(System.err, false); Engine engine = engineOptions.create(m, System.err, false)) {
+        try (LoadedModel m = model.open(err(), false); Engine engine = engineOptions.create(m, err(), false)) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             DecodeOptions o = decode.toOptions(TokenIds.resolve(m.config(), name -> OptionalInt.empty()));
             int[] prompt = promptIds != null ? promptIds : randomPrompt(m.config().vocabSize(), o);
             List<DecodeOptions> variants = compareCache ? List.of(o.withKvCache(true), o.withKvCache(false)) : List.of(o);
-            Terminal.StatusLine status = new Terminal.StatusLine(System.err);
+            Terminal.StatusLine status = new Terminal.StatusLine(err());
             List<DecodeBench.Report> reports = new ArrayList<>();
             for (DecodeOptions v : variants) {
                 reports.add(DecodeBench.run(engine, prompt, v, warmup, runs, i -> status.show((v.kvCache() ? "kv-cache" : "no-cache")
@@ -87,7 +98,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             status.clear();
             if (output.equals("json")) {
-                System.out.println(json(engine, m, prompt.length, loadSeconds, variants, reports));
+                out().println(json(engine, m, prompt.length, loadSeconds, variants, reports));
             } else {
                 printTable(engine, prompt.length, loadSeconds, variants, reports);
             }
@@ -109,28 +120,28 @@ public final class BenchCommand implements Callable<Integer> {
         return p;
     }
 
-    private static void printTable(Engine engine, int promptLength, double loadSeconds, List<DecodeOptions> variants,
+    private void printTable(Engine engine, int promptLength, double loadSeconds, List<DecodeOptions> variants,
                                    List<DecodeBench.Report> reports) {
-        System.out.printf("engine: %s; prompt %d tokens, gen-length %d, block %d, threshold %.2f; load %.2f s%n",
+        out().printf("engine: %s; prompt %d tokens, gen-length %d, block %d, threshold %.2f; load %.2f s%n",
                 engine.describe(), promptLength, variants.getFirst().genLength(), variants.getFirst().blockLength(),
                 variants.getFirst().threshold(), loadSeconds);
-        System.out.printf("%-9s %4s %7s %8s %8s %9s %10s %13s %10s %12s %12s%n", "mode", "run", "tokens", "forwards",
+        out().printf("%-9s %4s %7s %8s %8s %9s %10s %13s %10s %12s %12s%n", "mode", "run", "tokens", "forwards",
                 "tok/fwd", "tok/s", "fwd min ms", "fwd median ms", "prefill ms", "handoff MB", "dev->host KB");
         for (int v = 0; v < variants.size(); v++) {
             String mode = variants.get(v).kvCache() ? "kv-cache" : "no-cache";
             List<DecodeBench.Run> rs = reports.get(v).runs();
             for (int i = 0; i < rs.size(); i++) {
                 DecodeBench.Run r = rs.get(i);
-                System.out.printf("%-9s %4d %7d %8d %8.2f %9.2f %10.1f %13.1f %10.1f %12.2f %12.1f%n", mode, i + 1,
+                out().printf("%-9s %4d %7d %8d %8.2f %9.2f %10.1f %13.1f %10.1f %12.2f %12.1f%n", mode, i + 1,
                         r.tokens(), r.forwards(), r.tokensPerForward(), r.tokensPerSecond(), r.forwardMinMs(),
                         r.forwardMedianMs(), r.prefillMs(), r.handoffBytes() / 1e6, r.deviceToHostBytes() / 1e3);
             }
         }
         DecodeBench.Report last = reports.getLast();
-        System.out.printf("peak memory: heap %.0f MB, resident %.0f MB (includes the mapped weights read)%n",
+        out().printf("peak memory: heap %.0f MB, resident %.0f MB (includes the mapped weights read)%n",
                 last.peakHeapBytes() / 1e6, last.peakRssBytes() / 1e6);
         if (reports.size() == 2) {
-            System.out.printf("kv-cache speed-up (median run, tokens/s): %.2fx%n",
+            out().printf("kv-cache speed-up (median run, tokens/s): %.2fx%n",
                     reports.get(0).median().tokensPerSecond() / reports.get(1).median().tokensPerSecond());
         }
     }

@@ -15,24 +15,35 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n", footer = {"  llada2 devices"})
 public final class DevicesCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    private java.io.PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
     @Override
     public Integer call() {
-        System.out.printf("%-14s %-8s %12s %12s  %s%n", "device", "kind", "memory", "max alloc", "name");
+        out().printf("%-14s %-8s %12s %12s  %s%n", "device", "kind", "memory", "max alloc", "name");
         boolean tornadoSeen = false;
         for (BackendProvider p : Backends.all()) {
             tornadoSeen |= p.name().equals("tornado");
             if (p.unavailableReason().isPresent()) {
-                System.out.println(p.name() + ": not usable: " + p.unavailableReason().get());
+                out().println(p.name() + ": not usable: " + p.unavailableReason().get());
                 continue;
             }
             List<DeviceInfo> devices = p.devices();
             for (DeviceInfo d : devices) {
-                System.out.printf("%-14s %-8s %9.1f GB %9.1f GB  %s%n", d.id(), d.kind(), d.globalMemory() / 1e9,
+                out().printf("%-14s %-8s %9.1f GB %9.1f GB  %s%n", d.id(), d.kind(), d.globalMemory() / 1e9,
                         d.maxAllocation() / 1e9, d.name());
             }
         }
         if (!tornadoSeen) {
-            System.out.println("tornado: not available. " + Backends.TORNADO_HELP);
+            out().println("tornado: not available. " + Backends.TORNADO_HELP);
         }
         return 0;
     }

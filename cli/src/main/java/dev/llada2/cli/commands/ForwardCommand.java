@@ -37,6 +37,17 @@ import java.util.stream.IntStream;
                 "  llada2 forward --model DIR --ids 1,2,3 --attention bidirectional --out /tmp/bidi.safetensors"})
 public final class ForwardCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    private java.io.PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
     @Mixin
     ModelOptions model;
 
@@ -63,10 +74,10 @@ public final class ForwardCommand implements Callable<Integer> {
         AttentionMask mask = switch (attention) {
             case "block-causal" -> new AttentionMask.BlockCausal(blockLength);
             case "bidirectional" -> new AttentionMask.Bidirectional();
-            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--attention must be block-causal or bidirectional, not '" + attention + "'");
         };
-        try (LoadedModel m = model.open(System.err, false); Engine engine = engineOptions.create(m, System.err, false)) {
+        try (LoadedModel m = model.open(err(), false); Engine engine = engineOptions.create(m, err(), false)) {
             ForwardTrace trace = new ForwardTrace();
             ForwardResult r = engine.forward(new ForwardRequest(ids, 0, mask, false,
                     new HeadRequest.Logits(IntStream.range(0, ids.length).toArray()), trace));
@@ -84,7 +95,7 @@ public final class ForwardCommand implements Callable<Integer> {
             }
             SafetensorsWriter.write(out, entries, Map.of("ids", java.util.Arrays.toString(ids), "attention", attention),
                     (fills, file) -> fills.forEach(Runnable::run));
-            System.err.println("llada2: wrote " + entries.size() + " tensors to " + out);
+            err().println("llada2: wrote " + entries.size() + " tensors to " + out);
         }
         return 0;
     }

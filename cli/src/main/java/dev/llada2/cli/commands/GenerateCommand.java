@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
@@ -34,6 +34,17 @@ import java.util.concurrent.Callable;
                 "  llada2 generate --model DIR --prompt-ids 1,2,3 --output json --trace /tmp/steps.jsonl",
                 "  llada2 generate --model DIR --prompt-ids 1,2,3 --temperature 0.8 --top-p 0.9 --seed 7"})
 public final class GenerateCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    private java.io.PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
 
     @Mixin
     ModelOptions model;
@@ -61,11 +72,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!output.equals("text") && !output.equals("json")) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--output must be text or json, not '" + output + "'");
         }
         boolean json = output.equals("json");
-        PrintStream log = System.err;
+        PrintWriter log = err();
         long t0 = System.nanoTime();
         try (LoadedModel m = model.open(log, quiet); Engine engine = engineOptions.create(m, log, quiet)) {
             TokenIds ids = TokenIds.resolve(m.config(), name -> OptionalInt.empty());
@@ -95,8 +106,8 @@ public final class GenerateCommand implements Callable<Integer> {
                             for (int i = 0; i < tokens.length; i++) {
                                 sb.append(produced[0] - tokens.length + i == 0 ? "" : ",").append(tokens[i]);
                             }
-                            System.out.print(sb);
-                            System.out.flush();
+                            out().print(sb);
+                            out().flush();
                         }
                     }
                 };
@@ -104,9 +115,9 @@ public final class GenerateCommand implements Callable<Integer> {
                         .generate(promptIds, listener);
                 status.clear();
                 if (json) {
-                    System.out.println(resultJson(r, o, loadNanos, engine, decode.eosSource(ids), decode.maskSource(ids)));
+                    out().println(resultJson(r, o, loadNanos, engine, decode.eosSource(ids), decode.maskSource(ids)));
                 } else {
-                    System.out.println();
+                    out().println();
                     if (!quiet) {
                         log.println(summary(r, loadNanos));
                     }

@@ -22,17 +22,28 @@ import java.util.concurrent.Callable;
         footer = {"  llada2 info --model ~/models/LLaDA2.0-mini"})
 public final class InfoCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    private java.io.PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
     @Mixin
     ModelOptions model;
 
     @Override
     public Integer call() {
-        try (LoadedModel m = model.open(System.err, false)) {
+        try (LoadedModel m = model.open(err(), false)) {
             LLaDA2Config c = m.config();
             ParameterCounts p = ParameterCounts.of(c);
-            System.out.println("model:        " + m.dir());
-            System.out.println("architecture: " + c.summary());
-            System.out.printf("parameters:   %,d total (%.3f B), %,d active per token (%.3f B; %.3f B counting the"
+            out().println("model:        " + m.dir());
+            out().println("architecture: " + c.summary());
+            out().printf("parameters:   %,d total (%.3f B), %,d active per token (%.3f B; %.3f B counting the"
                             + " whole embedding table, the model cards' convention)%n", p.total(), p.total() / 1e9,
                     p.activePerToken(), p.activePerToken() / 1e9, p.activeWithEmbeddingTable() / 1e9);
             Map<DType, long[]> byType = new EnumMap<>(DType.class);
@@ -41,18 +52,18 @@ public final class InfoCommand implements Callable<Integer> {
                 v[0]++;
                 v[1] += t.byteSize();
             }
-            System.out.println("bytes by dtype:");
-            byType.forEach((t, v) -> System.out.printf("  %-5s %,9d tensors  %,18d bytes (%.2f GB)%n", t, v[0], v[1],
+            out().println("bytes by dtype:");
+            byType.forEach((t, v) -> out().printf("  %-5s %,9d tensors  %,18d bytes (%.2f GB)%n", t, v[0], v[1],
                     v[1] / 1e9));
-            System.out.println("files:");
+            out().println("files:");
             for (SafetensorsFile f : m.checkpoint().files()) {
                 long bytes = f.tensors().values().stream().mapToLong(TensorInfo::byteSize).sum();
-                System.out.printf("  %-40s %,7d tensors  %.2f GB%n", f.file().getFileName(), f.tensors().size(), bytes / 1e9);
+                out().printf("  %-40s %,7d tensors  %.2f GB%n", f.file().getFileName(), f.tensors().size(), bytes / 1e9);
             }
-            c.maskTokenId().ifPresent(id -> System.out.println("mask_token_id: " + id));
-            c.eosTokenId().ifPresent(id -> System.out.println("eos_token_id:  " + id));
+            c.maskTokenId().ifPresent(id -> out().println("mask_token_id: " + id));
+            c.eosTokenId().ifPresent(id -> out().println("eos_token_id:  " + id));
             if (!m.report().unexpected().isEmpty()) {
-                System.out.println("ignored tensors: " + m.report().unexpected().size());
+                out().println("ignored tensors: " + m.report().unexpected().size());
             }
         }
         return 0;

@@ -34,6 +34,17 @@ import java.util.concurrent.Callable;
                 "  llada2 init-random --preset tiny --set rope_theta=10000 --set use_qk_norm=false --out /tmp/t2"})
 public final class InitRandomCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    private java.io.PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
     @Option(names = "--preset", defaultValue = "tiny", description = "tiny, mini or flash (default: ${DEFAULT-VALUE}).")
     String preset;
 
@@ -76,9 +87,9 @@ public final class InitRandomCommand implements Callable<Integer> {
         ObjectNode config = configFor(preset, layers, experts, expertsPerToken, vocab, maskId, eosId, sets);
         LLaDA2Config parsed = ConfigLoader.parse(config.toString(), "config with overrides");
         long bytes = LLaDA2Architecture.tensors(parsed).stream().mapToLong(t -> t.elements() * 2).sum();
-        System.err.printf("llada2: writing a RANDOM-weight %s checkpoint (%s), %.2f GB, to %s%n", preset,
+        err().printf("llada2: writing a RANDOM-weight %s checkpoint (%s), %.2f GB, to %s%n", preset,
                 parsed.summary(), bytes / 1e9, out);
-        Terminal.StatusLine status = new Terminal.StatusLine(System.err);
+        Terminal.StatusLine status = new Terminal.StatusLine(err());
         long t0 = System.nanoTime();
         // tensors are filled in parallel, each from its own seed, so the files do not depend on the thread count
         RandomCheckpoint.write(out, config, new RandomCheckpoint.Options(seed, shards, lmHeadScale),
@@ -86,7 +97,7 @@ public final class InitRandomCommand implements Callable<Integer> {
                 done -> status.show("writing " + Terminal.bar((double) done / bytes, 30), false));
         status.clear();
         ParameterCounts p = ParameterCounts.of(parsed);
-        System.err.printf("llada2: wrote %s: %,d parameters in %.1f s%n", out, p.total(), (System.nanoTime() - t0) / 1e9);
+        err().printf("llada2: wrote %s: %,d parameters in %.1f s%n", out, p.total(), (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 

@@ -8,7 +8,7 @@ import dev.llada2.runtime.Engine;
 import dev.llada2.weights.LoadedModel;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 
 /** {@code --backend} and {@code --device}: where the model runs. */
 public final class EngineOptions {
@@ -24,7 +24,7 @@ public final class EngineOptions {
     public String device;
 
     /** Builds the engine and says on {@code log} which backend and device it chose and why. */
-    public Engine create(LoadedModel model, PrintStream log, boolean quiet) {
+    public Engine create(LoadedModel model, PrintWriter log, boolean quiet) {
         DeviceId id;
         String why;
         if (device != null) {

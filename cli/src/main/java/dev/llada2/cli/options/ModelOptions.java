@@ -5,7 +5,7 @@ import dev.llada2.cli.output.Terminal;
 import dev.llada2.weights.LoadedModel;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 
 /** {@code --model DIR}: a Hugging Face LLaDA2 checkpoint directory, opened with a progress bar. */
@@ -20,7 +20,7 @@ public final class ModelOptions {
      * Maps and validates the checkpoint and binds the weights, showing progress per file on a
      * terminal; prints the config's notes and ignored tensors to {@code log}.
      */
-    public LoadedModel open(PrintStream log, boolean quiet) {
+    public LoadedModel open(PrintWriter log, boolean quiet) {
         Terminal.StatusLine status = new Terminal.StatusLine(log);
         int files = Checkpoint.shardCount(dir);
         status.show("opening " + dir + " " + Terminal.bar(0, 30), true);

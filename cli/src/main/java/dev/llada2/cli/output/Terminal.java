@@ -1,6 +1,6 @@
 package dev.llada2.cli.output;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 
 /**
  * Whether progress may be drawn with control characters. Progress goes to stderr and is drawn only
@@ -26,16 +26,16 @@ public final class Terminal {
 
     /** A one-line status that redraws itself on a terminal and prints nothing otherwise. */
     public static final class StatusLine {
-        private final PrintStream err;
+        private final PrintWriter err;
         private final boolean live;
         private int lastLength;
         private long lastDraw;
 
-        public StatusLine(PrintStream err) {
+        public StatusLine(PrintWriter err) {
             this(err, interactive());
         }
 
-        public StatusLine(PrintStream err, boolean live) {
+        public StatusLine(PrintWriter err, boolean live) {
             this.err = err;
             this.live = live;
         }

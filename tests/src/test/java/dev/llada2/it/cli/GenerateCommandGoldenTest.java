@@ -1,0 +1,87 @@
+package dev.llada2.it.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llada2.testing.Golden;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Every greedy golden case through {@code llada2 generate ... --output json --trace FILE}, with and
+ * without the KV cache: the returned ids, the forward count and every trace line (block, step,
+ * committed positions and tokens, path) equal the official code's.
+ */
+class GenerateCommandGoldenTest {
+
+    @TempDir
+    Path tmp;
+
+    @TestFactory
+    List<DynamicTest> greedyCasesThroughTheCli() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String model : Golden.MODELS) {
+            Golden g = Golden.of(model);
+            for (JsonNode c : g.generateCases()) {
+                if (!c.get("sampler").asText().equals("greedy")) {
+                    continue;
+                }
+                for (boolean cache : new boolean[] {true, false}) {
+                    tests.add(DynamicTest.dynamicTest(model + "/" + c.get("id").asText() + (cache ? "" : "/no-kv-cache"),
+                            () -> check(g, c, cache)));
+                }
+            }
+        }
+        return tests;
+    }
+
+    private void check(Golden g, JsonNode c, boolean cache) throws Exception {
+        JsonNode k = c.get("generate_kwargs");
+        Path trace = tmp.resolve(c.get("id").asText() + cache + ".jsonl");
+        List<String> args = new ArrayList<>(List.of("generate", "--model", g.modelDir().toString(), "--backend", "cpu",
+                "--prompt-ids", Arrays.stream(Golden.ints(c.get("prompt"))).mapToObj(Integer::toString)
+                        .collect(Collectors.joining(",")),
+                "--gen-length", k.get("gen_length").asText(), "--block-length", k.get("block_length").asText(),
+                "--steps", k.get("steps").asText(), "--threshold", k.get("threshold").asText(),
+                "--minimal-topk", k.get("minimal_topk").asText(), "--mask-id", k.get("mask_id").asText(),
+                "--output", "json", "--trace", trace.toString(), "--quiet"));
+        if (k.get("eos_id").asInt() < 0) {
+            args.add("--no-eos");
+        } else {
+            args.addAll(List.of("--eos-id", k.get("eos_id").asText()));
+        }
+        if (!k.get("eos_early_stop").asBoolean()) {
+            args.add("--no-eos-early-stop");
+        }
+        if (!cache) {
+            args.add("--no-kv-cache");
+        }
+        Cli r = Cli.run(args.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode out = new ObjectMapper().readTree(r.out());
+        assertArrayEquals(Golden.ints(c.get("generated_ids")), Golden.ints(out.get("generated_ids")), "generated_ids");
+        assertEquals(c.get("n_forward_calls").asInt(), out.get("forwards").asInt(), "forwards");
+        assertEquals(out.get("generated_ids").size() / (double) out.get("forwards").asInt(),
+                out.get("tokens_per_forward").asDouble(), 1e-9);
+        List<String> lines = Files.readAllLines(trace);
+        assertEquals(c.get("steps").size(), lines.size(), "one trace line per forward");
+        ObjectMapper json = new ObjectMapper();
+        for (int j = 0; j < lines.size(); j++) {
+            JsonNode got = json.readTree(lines.get(j));
+            JsonNode want = c.get("steps").get(j);
+            for (String field : List.of("block", "step", "committed_positions", "committed_tokens", "path")) {
+                assertEquals(want.get(field), got.get(field), "forward " + j + " " + field);
+            }
+        }
+    }
+}
