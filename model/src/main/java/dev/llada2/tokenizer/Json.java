@@ -133,6 +133,9 @@ record Json(Path file, String path, JsonNode node) {
         if (node.isMissingNode()) {
             return "nothing (the key is missing)";
         }
+        if (node.isNull()) {
+            return "null";
+        }
         String text = node.toString();
         return node.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + " "
                 + (text.length() > 80 ? text.substring(0, 77) + "..." : text);
