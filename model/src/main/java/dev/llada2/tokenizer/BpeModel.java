@@ -97,6 +97,11 @@ final class BpeModel {
         return tokenById.length;
     }
 
+    /** The number of pieces in the merge cache (for tests of its bound). */
+    int cachedPieces() {
+        return cache.size();
+    }
+
     /** Appends the ids of one pre-tokenized piece. */
     void encode(String piece, IntList out) {
         if (piece.isEmpty()) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The BPE model on small vocabularies, through the public Tokenizer API. */
 class BpeModelTest {
@@ -99,6 +100,28 @@ class BpeModelTest {
         Tokenizer t = b.load(dir);
         assertArrayEquals(ids(t, "abc</w>"), t.encode("abc", false));
         assertArrayEquals(ids(t, "a</w>"), t.encode("a", false));
+    }
+
+    @Test
+    void mergeCacheIsBounded() {
+        StringBuilder vocab = new StringBuilder("{");
+        for (char c = 'a'; c <= 'z'; c++) {
+            vocab.append('"').append(c).append("\": ").append(c - 'a').append(", ");
+        }
+        vocab.append("\"ab\": 26}");
+        BpeModel model = BpeModel.parse(TokenizerJsonBuilder.component(
+                "{\"type\": \"BPE\", \"vocab\": " + vocab + ", \"merges\": [\"a b\"]}"));
+        IntList first = new IntList(4);
+        model.encode("xaby", first);
+        for (int i = 0; i <= BpeModel.CACHE_CAPACITY + 10; i++) {
+            model.encode("x" + i, new IntList(8));  // digits are not in the vocab and are dropped; the piece is cached
+            assertTrue(model.cachedPieces() <= BpeModel.CACHE_CAPACITY);
+        }
+        assertTrue(model.cachedPieces() < 100, "the full cache was emptied, then refilled: " + model.cachedPieces());
+        IntList again = new IntList(4);
+        model.encode("xaby", again);
+        assertArrayEquals(new int[]{23, 26, 24}, again.toArray());
+        assertArrayEquals(first.toArray(), again.toArray());
     }
 
     @Test

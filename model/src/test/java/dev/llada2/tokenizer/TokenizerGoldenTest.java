@@ -96,6 +96,16 @@ class TokenizerGoldenTest {
     }
 
     @Test
+    void concurrentEncodingGivesTheSameIds() {
+        GoldenCases g = GoldenCases.of("qwen3-bailing-regex");
+        List<String> failures = g.cases().parallelStream()
+                .flatMap(c -> java.util.stream.IntStream.range(0, 4).mapToObj(k -> c))
+                .filter(c -> !Arrays.equals(g.tokenizer().encode(c.text(), false), c.ids()))
+                .map(GoldenCases.Case::id).toList();
+        assertTrue(failures.isEmpty(), "differ when encoded from several threads: " + failures);
+    }
+
+    @Test
     void allFourTokenizersArePresent() {
         for (String name : TOKENIZERS) {
             assertEquals(GoldenCases.CASE_COUNT, GoldenCases.of(name).cases().size(), name);
