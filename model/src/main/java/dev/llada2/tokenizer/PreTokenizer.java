@@ -73,9 +73,7 @@ sealed interface PreTokenizer {
                 out.add(ByteLevelAlphabet.encode(text));
                 return;
             }
-            List<String> words = new ArrayList<>();
-            GPT2_SPLIT.split(text, words);
-            for (String word : words) {
+            for (String word : GPT2_SPLIT.apply(text)) {
                 out.add(ByteLevelAlphabet.encode(word));
             }
         }
