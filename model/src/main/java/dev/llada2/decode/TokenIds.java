@@ -1,6 +1,7 @@
 package dev.llada2.decode;
 
 import dev.llada2.config.LLaDA2Config;
+import dev.llada2.tokenizer.LLaDA2SpecialTokens;
 
 import java.util.OptionalInt;
 import java.util.function.Function;
@@ -14,8 +15,6 @@ public record TokenIds(int eos, String eosSource, int mask, String maskSource) {
 
     public static final int DEFAULT_EOS = 156892;
     public static final int DEFAULT_MASK = 156895;
-    public static final String MASK_TOKEN = "<|mask|>";
-    public static final String EOS_TOKEN = "<|endoftext|>";
 
     /** @param byName looks a token up in the tokenizer (empty when there is no tokenizer) */
     public static TokenIds resolve(LLaDA2Config c, Function<String, OptionalInt> byName) {
@@ -27,9 +26,9 @@ public record TokenIds(int eos, String eosSource, int mask, String maskSource) {
         } else if (c.padTokenId().isPresent()) {
             eos = c.padTokenId().get();
             eosSource = "config.json pad_token_id";
-        } else if (byName.apply(EOS_TOKEN).isPresent()) {
-            eos = byName.apply(EOS_TOKEN).getAsInt();
-            eosSource = "tokenizer.json " + EOS_TOKEN;
+        } else if (byName.apply(LLaDA2SpecialTokens.END_OF_TEXT).isPresent()) {
+            eos = byName.apply(LLaDA2SpecialTokens.END_OF_TEXT).getAsInt();
+            eosSource = "tokenizer.json " + LLaDA2SpecialTokens.END_OF_TEXT;
         } else {
             eos = DEFAULT_EOS;
             eosSource = "LLaDA2.0 default";
@@ -39,9 +38,9 @@ public record TokenIds(int eos, String eosSource, int mask, String maskSource) {
         if (c.maskTokenId().isPresent()) {
             mask = c.maskTokenId().get();
             maskSource = "config.json mask_token_id";
-        } else if (byName.apply(MASK_TOKEN).isPresent()) {
-            mask = byName.apply(MASK_TOKEN).getAsInt();
-            maskSource = "tokenizer.json " + MASK_TOKEN;
+        } else if (byName.apply(LLaDA2SpecialTokens.MASK).isPresent()) {
+            mask = byName.apply(LLaDA2SpecialTokens.MASK).getAsInt();
+            maskSource = "tokenizer.json " + LLaDA2SpecialTokens.MASK;
         } else {
             mask = DEFAULT_MASK;
             maskSource = "LLaDA2.0 default";

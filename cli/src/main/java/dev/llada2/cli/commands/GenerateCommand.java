@@ -4,17 +4,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llada2.cli.options.DecodeOptionsMixin;
 import dev.llada2.cli.options.EngineOptions;
 import dev.llada2.cli.options.ModelOptions;
+import dev.llada2.cli.options.TextPrompts;
+import dev.llada2.cli.options.TokenizerOptions;
 import dev.llada2.cli.output.Json;
+import dev.llada2.cli.output.StreamingGeneration;
 import dev.llada2.cli.output.Terminal;
+import dev.llada2.cli.output.TokenPrinter;
 import dev.llada2.cli.output.TraceWriter;
-import dev.llada2.decode.BlockDiffusionDecoder;
-import dev.llada2.decode.DecodeListener;
 import dev.llada2.decode.DecodeOptions;
 import dev.llada2.decode.DecodeResult;
-import dev.llada2.decode.EngineDenoiser;
-import dev.llada2.decode.StepRecord;
 import dev.llada2.decode.TokenIds;
 import dev.llada2.runtime.Engine;
+import dev.llada2.tokenizer.ChatMessage;
+import dev.llada2.tokenizer.Tokenizer;
 import dev.llada2.weights.LoadedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,32 +24,33 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
-/** {@code llada2 generate}: block-diffusion generation. */
+/** {@code llada2 generate}: block-diffusion generation from text or ids. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generates with the official LLaDA2.0 block-diffusion decoder (threshold commit with"
-                + " low-confidence fallback), streaming the answer block by block as it is committed.",
+                + " low-confidence fallback), streaming the answer block by block as it is committed, then a one-line"
+                + " summary on stderr (tokens, forwards, tokens per forward, tokens/s).",
         footerHeading = "%nExamples:%n",
-        footer = {"  llada2 generate --model DIR --prompt-ids 334,231,404,269,69 --gen-length 64",
-                "  llada2 generate --model DIR --prompt-ids 1,2,3 --output json --trace /tmp/steps.jsonl",
-                "  llada2 generate --model DIR --prompt-ids 1,2,3 --temperature 0.8 --top-p 0.9 --seed 7"})
+        footer = {"  llada2 generate --model ~/models/LLaDA2.0-mini --prompt \"Write a haiku about rain.\"",
+                "  llada2 generate --model DIR --system \"You are terse.\" --prompt \"Why is the sky blue?\"",
+                "  llada2 generate --model DIR --raw --prompt \"The capital of France is\" --gen-length 32",
+                "  llada2 generate --model DIR --prompt-ids 334,231,404,269,69 --output json --trace /tmp/steps.jsonl",
+                "  llada2 generate --model DIR --prompt \"Tell a story\" --temperature 0.8 --top-p 0.9 --seed 7"})
 public final class GenerateCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    private java.io.PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
-
-    private java.io.PrintWriter err() {
-        return spec.commandLine().getErr();
-    }
-
     @Mixin
     ModelOptions model;
+
+    @Mixin
+    TokenizerOptions tokenizerOptions;
 
     @Mixin
     EngineOptions engineOptions;
@@ -55,9 +58,18 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     DecodeOptionsMixin decode;
 
-    @Option(names = "--prompt-ids", required = true, split = ",", paramLabel = "ID,ID,...",
-            description = "The prompt as token ids.")
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
+            description = "The user's message; the LLaDA2 chat template is applied unless --raw.")
+    String prompt;
+
+    @Option(names = "--prompt-ids", split = ",", paramLabel = "ID,ID,...", description = "The prompt as token ids.")
     int[] promptIds;
+
+    @Option(names = "--raw", description = "Send --prompt as is, without the chat template.")
+    boolean raw;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "A system message for the chat template.")
+    String system;
 
     @Option(names = "--output", defaultValue = "text", paramLabel = "text|json",
             description = "text: stream the answer, then a summary on stderr; json: one object on stdout.")
@@ -69,8 +81,24 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress, notes or summary on stderr.")
     boolean quiet;
 
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    private PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
     @Override
     public Integer call() {
+        if ((prompt == null) == (promptIds == null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "give exactly one of --prompt TEXT and --prompt-ids ID,ID,...");
+        }
+        if (promptIds != null && (raw || system != null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--raw and --system apply to --prompt, not to --prompt-ids");
+        }
         if (!output.equals("text") && !output.equals("json")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--output must be text or json, not '" + output + "'");
@@ -78,53 +106,42 @@ public final class GenerateCommand implements Callable<Integer> {
         boolean json = output.equals("json");
         PrintWriter log = err();
         long t0 = System.nanoTime();
+        Optional<Tokenizer> tokenizer = prompt != null
+                ? Optional.of(tokenizerOptions.require(model.dir, "--prompt")) : tokenizerOptions.find(model.dir);
         try (LoadedModel m = model.open(log, quiet); Engine engine = engineOptions.create(m, log, quiet)) {
-            TokenIds ids = TokenIds.resolve(m.config(), name -> OptionalInt.empty());
+            TokenIds ids = TokenIds.resolve(m.config(), name -> tokenizer.map(t -> t.idOf(name)).orElse(OptionalInt.empty()));
             DecodeOptions o = decode.toOptions(ids);
+            int[] input = promptIds != null ? promptIds : encode(tokenizer.get(), o, decode.maskSource(ids));
             long loadNanos = System.nanoTime() - t0;
             Terminal.StatusLine status = new Terminal.StatusLine(log, !quiet && Terminal.interactive());
+            TokenPrinter printer = json ? null
+                    : tokenizer.isPresent() && prompt != null ? TokenPrinter.text(out(), tokenizer.get()) : TokenPrinter.ids(out());
+            DecodeResult r;
             try (TraceWriter tw = trace == null ? null : new TraceWriter(trace)) {
-                long start = System.nanoTime();
-                int[] produced = {0};
-                DecodeListener listener = new DecodeListener() {
-                    @Override
-                    public void onStep(StepRecord s, int blocks) {
-                        if (tw != null) {
-                            tw.write(s);
-                        }
-                        double secs = (System.nanoTime() - start) / 1e9;
-                        status.show(String.format("block %d/%d  step %d  %d tokens  %.1f tokens/s", s.block() + 1,
-                                blocks, s.step() + 1, produced[0], produced[0] / Math.max(secs, 1e-9)), false);
-                    }
-
-                    @Override
-                    public void onTokens(int[] tokens) {
-                        produced[0] += tokens.length;
-                        if (!json) {
-                            status.clear();
-                            StringBuilder sb = new StringBuilder();
-                            for (int i = 0; i < tokens.length; i++) {
-                                sb.append(produced[0] - tokens.length + i == 0 ? "" : ",").append(tokens[i]);
-                            }
-                            out().print(sb);
-                            out().flush();
-                        }
-                    }
-                };
-                DecodeResult r = BlockDiffusionDecoder.official(new EngineDenoiser(engine, o.kvCache()), o)
-                        .generate(promptIds, listener);
-                status.clear();
-                if (json) {
-                    out().println(resultJson(r, o, loadNanos, engine, decode.eosSource(ids), decode.maskSource(ids)));
-                } else {
-                    out().println();
-                    if (!quiet) {
-                        log.println(summary(r, loadNanos));
-                    }
-                }
+                r = StreamingGeneration.run(engine, o, input, printer, status, tw);
+            }
+            if (json) {
+                ObjectNode j = resultJson(r, o, loadNanos, engine, decode.eosSource(ids), decode.maskSource(ids));
+                j.put("prompt_length", input.length);
+                tokenizer.ifPresent(t -> j.put("text", t.decode(r.generatedIds(), true)));
+                out().println(j);
+            } else if (!quiet) {
+                log.println(summary(r, loadNanos));
             }
         }
         return 0;
+    }
+
+    private int[] encode(Tokenizer tokenizer, DecodeOptions o, String maskSource) {
+        if (raw) {
+            return TextPrompts.raw(tokenizer, prompt, o, maskSource);
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        if (system != null) {
+            messages.add(ChatMessage.system(system));
+        }
+        messages.add(ChatMessage.user(prompt));
+        return TextPrompts.chat(tokenizer, messages, o, maskSource);
     }
 
     /** One line: tokens, forwards, tokens per forward, tokens/s and the time split. */

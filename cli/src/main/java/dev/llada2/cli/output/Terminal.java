@@ -24,11 +24,20 @@ public final class Terminal {
         return console != null && console.isTerminal();
     }
 
-    /** A one-line status that redraws itself on a terminal and prints nothing otherwise. */
+    /**
+     * A status line that redraws itself on a terminal and prints nothing otherwise. It is drawn after
+     * the cursor (save cursor, text, restore cursor) and erased with "erase below", so an answer being
+     * streamed on the same terminal is never overwritten: the status sits after the streamed text and
+     * disappears before more text is printed.
+     */
     public static final class StatusLine {
+        private static final String SAVE = "\0337";
+        private static final String RESTORE = "\0338";
+        private static final String ERASE_BELOW = "\033[J";
+
         private final PrintWriter err;
         private final boolean live;
-        private int lastLength;
+        private boolean shown;
         private long lastDraw;
 
         public StatusLine(PrintWriter err) {
@@ -44,7 +53,7 @@ public final class Terminal {
             return live;
         }
 
-        /** Redraws the line at most every 100 ms unless {@code force}. */
+        /** Redraws the status at most every 100 ms unless {@code force}. */
         public void show(String text, boolean force) {
             if (!live) {
                 return;
@@ -54,17 +63,16 @@ public final class Terminal {
                 return;
             }
             lastDraw = now;
-            String padded = text.length() < lastLength ? text + " ".repeat(lastLength - text.length()) : text;
-            err.print("\r" + padded);
+            err.print(ERASE_BELOW + SAVE + " " + text + RESTORE);
             err.flush();
-            lastLength = text.length();
+            shown = true;
         }
 
         public void clear() {
-            if (live && lastLength > 0) {
-                err.print("\r" + " ".repeat(lastLength) + "\r");
+            if (live && shown) {
+                err.print(ERASE_BELOW);
                 err.flush();
-                lastLength = 0;
+                shown = false;
             }
         }
     }

@@ -3,7 +3,6 @@ package dev.llada2.backend.cpu;
 import dev.llada2.backend.cpu.format.CpuWeightFormat;
 import dev.llada2.weights.Matrix;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -118,22 +117,22 @@ public final class MatMul {
             a33 = w3.fma(x3, a33);
         }
         // reductions written out: vectors kept in locals stay in registers (an array would box them)
-        y[yo] = a00.reduceLanes(VectorOperators.ADD);
-        y[yo + 1] = a10.reduceLanes(VectorOperators.ADD);
-        y[yo + 2] = a20.reduceLanes(VectorOperators.ADD);
-        y[yo + 3] = a30.reduceLanes(VectorOperators.ADD);
-        y[yo + ldy] = a01.reduceLanes(VectorOperators.ADD);
-        y[yo + ldy + 1] = a11.reduceLanes(VectorOperators.ADD);
-        y[yo + ldy + 2] = a21.reduceLanes(VectorOperators.ADD);
-        y[yo + ldy + 3] = a31.reduceLanes(VectorOperators.ADD);
-        y[yo + 2 * ldy] = a02.reduceLanes(VectorOperators.ADD);
-        y[yo + 2 * ldy + 1] = a12.reduceLanes(VectorOperators.ADD);
-        y[yo + 2 * ldy + 2] = a22.reduceLanes(VectorOperators.ADD);
-        y[yo + 2 * ldy + 3] = a32.reduceLanes(VectorOperators.ADD);
-        y[yo + 3 * ldy] = a03.reduceLanes(VectorOperators.ADD);
-        y[yo + 3 * ldy + 1] = a13.reduceLanes(VectorOperators.ADD);
-        y[yo + 3 * ldy + 2] = a23.reduceLanes(VectorOperators.ADD);
-        y[yo + 3 * ldy + 3] = a33.reduceLanes(VectorOperators.ADD);
+        y[yo] = VectorOps.sum(a00);
+        y[yo + 1] = VectorOps.sum(a10);
+        y[yo + 2] = VectorOps.sum(a20);
+        y[yo + 3] = VectorOps.sum(a30);
+        y[yo + ldy] = VectorOps.sum(a01);
+        y[yo + ldy + 1] = VectorOps.sum(a11);
+        y[yo + ldy + 2] = VectorOps.sum(a21);
+        y[yo + ldy + 3] = VectorOps.sum(a31);
+        y[yo + 2 * ldy] = VectorOps.sum(a02);
+        y[yo + 2 * ldy + 1] = VectorOps.sum(a12);
+        y[yo + 2 * ldy + 2] = VectorOps.sum(a22);
+        y[yo + 2 * ldy + 3] = VectorOps.sum(a32);
+        y[yo + 3 * ldy] = VectorOps.sum(a03);
+        y[yo + 3 * ldy + 1] = VectorOps.sum(a13);
+        y[yo + 3 * ldy + 2] = VectorOps.sum(a23);
+        y[yo + 3 * ldy + 3] = VectorOps.sum(a33);
         for (; i < k; i++) {
             for (int j = 0; j < 4; j++) {
                 for (int r = 0; r < 4; r++) {
@@ -158,10 +157,10 @@ public final class MatMul {
             a2 = FloatVector.fromArray(F, s, 2 * k + i).fma(xv, a2);
             a3 = FloatVector.fromArray(F, s, 3 * k + i).fma(xv, a3);
         }
-        float r0 = a0.reduceLanes(VectorOperators.ADD);
-        float r1 = a1.reduceLanes(VectorOperators.ADD);
-        float r2 = a2.reduceLanes(VectorOperators.ADD);
-        float r3 = a3.reduceLanes(VectorOperators.ADD);
+        float r0 = VectorOps.sum(a0);
+        float r1 = VectorOps.sum(a1);
+        float r2 = VectorOps.sum(a2);
+        float r3 = VectorOps.sum(a3);
         for (; i < k; i++) {
             float xi = x[xo + i];
             r0 += s[i] * xi;

@@ -1,7 +1,6 @@
 package dev.llada2.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Small fp32 vector kernels (Vector API) used by every CPU op. */
@@ -12,13 +11,25 @@ public final class VectorOps {
     private VectorOps() {
     }
 
+    /**
+     * The sum of the lanes in a fixed order: halves are added lane-wise until one lane is left.
+     * {@code reduceLanes(ADD)} leaves the order to the implementation, and HotSpot's interpreter and
+     * C2 really do sum differently, so the same forward would change its last bits once compiled.
+     */
+    public static float sum(FloatVector v) {
+        for (int half = F.length() / 2; half >= 1; half /= 2) {
+            v = v.add(v.slice(half));
+        }
+        return v.lane(0);
+    }
+
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i <= n - F.length(); i += F.length()) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sum(acc);
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
         }

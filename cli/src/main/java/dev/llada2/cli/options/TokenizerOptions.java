@@ -1,0 +1,35 @@
+package dev.llada2.cli.options;
+
+import dev.llada2.errors.LladaException;
+import dev.llada2.tokenizer.Tokenizer;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** {@code --tokenizer FILE}; otherwise the model directory's {@code tokenizer.json}. */
+public final class TokenizerOptions {
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "tokenizer.json to use (default: the one in the model directory).")
+    public Path file;
+
+    /** The tokenizer, if the flag names one or the model directory has one. */
+    public Optional<Tokenizer> find(Path modelDir) {
+        if (file != null) {
+            return Optional.of(Tokenizer.load(file));
+        }
+        if (modelDir != null && Files.isRegularFile(modelDir.resolve("tokenizer.json"))) {
+            return Optional.of(Tokenizer.load(modelDir.resolve("tokenizer.json")));
+        }
+        return Optional.empty();
+    }
+
+    /** The tokenizer, or a clear error saying what {@code purpose} needs and how to proceed without it. */
+    public Tokenizer require(Path modelDir, String purpose) {
+        return find(modelDir).orElseThrow(() -> LladaException.input((modelDir == null ? "no model directory"
+                : modelDir + " has no tokenizer.json") + ": " + purpose + " needs a tokenizer. Pass --tokenizer FILE,"
+                + " or give token ids (--prompt-ids) and read ids back."));
+    }
+}
