@@ -20,16 +20,19 @@ import java.util.OptionalInt;
  * @param weightElements number of weight elements (for "what if quantised" estimates)
  * @param kvBytes       fp32 KV cache of the layers it homes
  * @param workBytes     activations and scratch of a block forward ({@link Workspace})
+ * @param readBytesPerForward weight bytes a block forward reads here (all routed experts counted at
+ *                      their expected share under uniform routing)
  */
 public record DeviceLoad(DeviceSpec device, OptionalInt threads, long budgetBytes, List<String> holds,
-                         Map<DType, Long> weightBytesByDtype, long weightElements, long kvBytes, long workBytes) {
+                         Map<DType, Long> weightBytesByDtype, long weightElements, long kvBytes, long workBytes,
+                         long readBytesPerForward) {
 
     public DeviceLoad {
         holds = List.copyOf(holds);
         EnumMap<DType, Long> copy = new EnumMap<>(DType.class);
         copy.putAll(weightBytesByDtype);
         weightBytesByDtype = Collections.unmodifiableMap(copy);
-        if (budgetBytes <= 0 || weightElements < 0 || kvBytes < 0 || workBytes < 0
+        if (budgetBytes <= 0 || weightElements < 0 || kvBytes < 0 || workBytes < 0 || readBytesPerForward < 0
                 || copy.values().stream().anyMatch(b -> b < 0)) {
             throw new IllegalArgumentException("device " + device.id() + ": byte counts must be >= 0 and the budget > 0");
         }

@@ -16,6 +16,10 @@ import java.util.List;
  * <p>KV cache: the engine keeps keys and values in fp32 whatever the weight type, so each layer's
  * home device holds {@code 2 x kv_heads x head_dim x 4} bytes per position, for
  * {@link PlanOptions#kvPositions()} positions. Workspace: {@link Workspace}.
+ *
+ * <p>Weight bytes read per block forward: every non-expert weight in full, the embedding rows of the
+ * block's T tokens, and of the routed experts the expected share a block selects under uniform
+ * routing, {@code 1 - (1 - k/E)^T} (spec §8.1: about 64% for T = 32, k = 8, E = 256).
  */
 final class MemoryLedger {
 
@@ -23,6 +27,7 @@ final class MemoryLedger {
     private final long[] weightElements;
     private final long[] kvBytes;
     private final long[] workBytes;
+    private final long[] readBytes;
     /** [device][layer]: bytes of that layer's routed experts on that device. */
     private final long[][] routedExpertBytes;
 
@@ -35,6 +40,7 @@ final class MemoryLedger {
         weightElements = new long[devices];
         kvBytes = new long[devices];
         workBytes = new long[devices];
+        readBytes = new long[devices];
         routedExpertBytes = new long[devices][layers];
     }
 
@@ -42,11 +48,20 @@ final class MemoryLedger {
                               PlanOptions o) {
         int n = c.numHiddenLayers();
         MemoryLedger m = new MemoryLedger(p.deviceCount(), n);
+        double expertShare = c.numExperts() == 0 ? 0
+                : 1 - Math.pow(1 - (double) c.numExpertsPerTok() / c.numExperts(), o.blockLength());
+        double embeddingShare = Math.min(1, (double) o.blockLength() / c.vocabSize());
         for (TensorSpec t : tensors) {
             int d = PlacementUnit.of(t).device(p);
             m.addWeight(d, t, dtypes);
+            long bytes = t.elements() * dtypes.of(t).bytes();
+            m.readBytes[d] += switch (t.role()) {
+                case ROUTED_EXPERT -> Math.round(bytes * expertShare);
+                case EMBEDDING -> Math.round(bytes * embeddingShare);
+                default -> bytes;
+            };
             if (t.role() == TensorRole.ROUTED_EXPERT) {
-                m.routedExpertBytes[d][t.layer()] += t.elements() * dtypes.of(t).bytes();
+                m.routedExpertBytes[d][t.layer()] += bytes;
             }
             // a tied head multiplies by the embedding table: the head device needs its own copy
             if (t.role() == TensorRole.EMBEDDING && c.tieWordEmbeddings() && p.headDevice() != d) {
@@ -98,6 +113,10 @@ final class MemoryLedger {
 
     long workBytes(int d) {
         return workBytes[d];
+    }
+
+    long readBytesPerForward(int d) {
+        return readBytes[d];
     }
 
     long routedExpertBytes(int d, int layer) {

@@ -8,6 +8,7 @@ import dev.llada2.runtime.Placement;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * A profile resolved for one model: the runtime's {@link Placement} and, per device in profile
@@ -56,6 +57,25 @@ public record Plan(HardwareProfile profile, LLaDA2Config config, PlanOptions opt
 
     public long totalBudgetBytes() {
         return devices.stream().mapToLong(DeviceLoad::budgetBytes).sum();
+    }
+
+    /**
+     * A lower bound on one block forward's time, when every device that reads weights has a measured
+     * {@code bandwidth_gbps}: the devices run one after another (a pipeline of one request), each
+     * bound by reading its weights, so the sum over devices of bytes read / bandwidth.
+     */
+    public OptionalDouble estimatedForwardSeconds() {
+        double seconds = 0;
+        for (DeviceLoad d : devices) {
+            if (d.readBytesPerForward() == 0) {
+                continue;
+            }
+            if (d.device().bandwidthGbps().isEmpty()) {
+                return OptionalDouble.empty();
+            }
+            seconds += d.readBytesPerForward() / (d.device().bandwidthGbps().getAsDouble() * 1e9);
+        }
+        return OptionalDouble.of(seconds);
     }
 
     /** Weight bytes of the whole model per storage type. */

@@ -54,6 +54,11 @@ public final class PlanReport {
                 Sizes.format(plan.totalWorkBytes()), Sizes.format(plan.totalBytes()), Sizes.format(plan.totalBudgetBytes()),
                 percent((double) plan.totalBytes() / plan.totalBudgetBytes()), ""});
         table(sb, rows);
+        plan.estimatedForwardSeconds().ifPresentOrElse(
+                t -> sb.append(String.format(Locale.ROOT, "estimated block forward: >= %.1f ms (weights read / measured"
+                        + " bandwidth)%n", t * 1e3)),
+                () -> sb.append("estimated block forward: unknown (measure every device's bandwidth_gbps with"
+                        + " llada2 profile)\n"));
         if (plan.fits()) {
             sb.append("fits: yes\n");
         } else {
@@ -129,6 +134,7 @@ public final class PlanReport {
             n.put("work_bytes", d.workBytes());
             n.put("total_bytes", d.totalBytes());
             n.put("budget_percent", Math.round(1000 * d.budgetFraction()) / 10.0);
+            n.put("read_bytes_per_forward", d.readBytesPerForward());
             n.put("fits", d.fits());
             d.holds().forEach(n.putArray("holds")::add);
         }
@@ -138,6 +144,8 @@ public final class PlanReport {
         totals.put("work_bytes", plan.totalWorkBytes());
         totals.put("total_bytes", plan.totalBytes());
         totals.put("budget_bytes", plan.totalBudgetBytes());
+        plan.estimatedForwardSeconds().ifPresentOrElse(t -> root.put("estimated_forward_ms", t * 1e3),
+                () -> root.putNull("estimated_forward_ms"));
         placement(root.putObject("placement"), plan);
         plan.suggestions().forEach(root.putArray("suggestions")::add);
         try {

@@ -51,7 +51,8 @@ public final class Planner {
             long budget = spec.memoryGb().isPresent() ? Sizes.gb(spec.memoryGb().getAsDouble())
                     : host.memoryPerCpuDevice(cpuDevices);
             loads.add(new DeviceLoad(spec, threads, budget, Holdings.describe(config, placement, d),
-                    ledger.weightBytes(d), ledger.weightElements(d), ledger.kvBytes(d), ledger.workBytes(d)));
+                    ledger.weightBytes(d), ledger.weightElements(d), ledger.kvBytes(d), ledger.workBytes(d),
+                    ledger.readBytesPerForward(d)));
         }
         return new Plan(profile, config, options, placement, loads, FitAdvisor.advise(config, loads, ledger));
     }

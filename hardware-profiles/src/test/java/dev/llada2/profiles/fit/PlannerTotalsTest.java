@@ -172,4 +172,21 @@ class PlannerTotalsTest {
         assertEquals(8, gpu.devices().get(1).threads().getAsInt());
         assertEquals(256_000_000_000L, gpu.devices().get(1).budgetBytes());
     }
+
+    @Test
+    void forwardTimeEstimateReadsTheExpectedShareOfExpertsAtTheMeasuredBandwidth() {
+        LLaDA2Config mini = ConfigPresets.load("mini");
+        assertTrue(plan("mini", "cpu").estimatedForwardSeconds().isEmpty(), "no bandwidth measured");
+        HardwareProfile measured = dev.llada2.profiles.ProfileLoader.parse("{\"name\": \"m\", \"devices\":"
+                + " [{\"id\": \"cpu\", \"backend\": \"cpu\", \"bandwidth_gbps\": 100}]}", "m.json");
+        Plan plan = plan(mini, measured, PlanOptions.defaults());
+        long experts = 2L * 19 * 256 * 3 * 512 * 2048;
+        long embedding = 2L * 157184 * 2048;
+        double share = 1 - Math.pow(1 - 8.0 / 256, 32); // spec §8.1: about 163 of 256 experts
+        assertEquals(0.638, share, 0.001);
+        double read = MINI_BF16_BYTES - experts - embedding + share * experts + 32.0 / 157184 * embedding;
+        assertEquals(read, plan.devices().getFirst().readBytesPerForward(), 1e-6 * read);
+        assertEquals(read / 100e9, plan.estimatedForwardSeconds().getAsDouble(), 1e-6);
+        assertTrue(PlanReport.render(plan).contains("estimated block forward: >= 207.9 ms"), PlanReport.render(plan));
+    }
 }
