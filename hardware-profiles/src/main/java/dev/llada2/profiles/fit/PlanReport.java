@@ -57,8 +57,7 @@ public final class PlanReport {
         plan.estimatedForwardSeconds().ifPresentOrElse(
                 t -> sb.append(String.format(Locale.ROOT, "estimated block forward: >= %.1f ms (weights read / measured"
                         + " bandwidth)%n", t * 1e3)),
-                () -> sb.append("estimated block forward: unknown (measure every device's bandwidth_gbps with"
-                        + " llada2 profile)\n"));
+                () -> sb.append("estimated block forward: unknown (no measured bandwidth_gbps; see llada2 profile)\n"));
         if (plan.fits()) {
             sb.append("fits: yes\n");
         } else {
