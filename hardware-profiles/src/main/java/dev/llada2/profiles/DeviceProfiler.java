@@ -70,7 +70,7 @@ public final class DeviceProfiler {
         try {
             s = DeviceSelector.parse(selector);
         } catch (IllegalArgumentException e) {
-            throw LladaException.input("--device: " + e.getMessage());
+            throw LladaException.input("device selector: " + e.getMessage());
         }
         return measure(s, Runtime.getRuntime().availableProcessors(), shapes, Settings.defaults());
     }

@@ -34,14 +34,6 @@ public record IndexRange(int first, int last) {
         return new IndexRange(a, b);
     }
 
-    public int size() {
-        return last - first + 1;
-    }
-
-    public boolean contains(int i) {
-        return i >= first && i <= last;
-    }
-
     @Override
     public String toString() {
         return first == last ? Integer.toString(first) : first + "-" + last;

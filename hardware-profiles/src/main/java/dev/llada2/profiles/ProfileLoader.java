@@ -58,7 +58,7 @@ public final class ProfileLoader {
         }
         Path file = Path.of(nameOrPath);
         if (!Files.exists(file)) {
-            throw LladaException.input("--profile " + nameOrPath + ": no bundled profile of that name and no such"
+            throw LladaException.input("profile \"" + nameOrPath + "\": no bundled profile of that name and no such"
                     + " file (bundled: " + String.join(", ", BundledProfiles.names()) + ")");
         }
         return load(file);

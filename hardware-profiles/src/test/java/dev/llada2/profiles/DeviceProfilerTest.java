@@ -48,6 +48,6 @@ class DeviceProfilerTest {
         LladaException e = assertThrows(LladaException.class,
                 () -> DeviceProfiler.measure("gpu0", ConfigPresets.load("tiny")));
         assertEquals(LladaException.Kind.INPUT, e.kind());
-        assertTrue(e.getMessage().contains("--device: expected \"cpu\" or \"tornado:B:D\""), e.getMessage());
+        assertTrue(e.getMessage().contains("device selector: expected \"cpu\" or \"tornado:B:D\""), e.getMessage());
     }
 }

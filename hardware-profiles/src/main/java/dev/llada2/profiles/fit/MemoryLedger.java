@@ -6,6 +6,7 @@ import dev.llada2.checkpoint.DType;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.runtime.Placement;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 
@@ -23,7 +24,7 @@ import java.util.List;
  */
 final class MemoryLedger {
 
-    private final EnumMap<DType, Long>[] weightBytes;
+    private final List<EnumMap<DType, Long>> weightBytes = new ArrayList<>();
     private final long[] weightElements;
     private final long[] kvBytes;
     private final long[] workBytes;
@@ -31,11 +32,9 @@ final class MemoryLedger {
     /** [device][layer]: bytes of that layer's routed experts on that device. */
     private final long[][] routedExpertBytes;
 
-    @SuppressWarnings("unchecked")
     private MemoryLedger(int devices, int layers) {
-        weightBytes = new EnumMap[devices];
         for (int d = 0; d < devices; d++) {
-            weightBytes[d] = new EnumMap<>(DType.class);
+            weightBytes.add(new EnumMap<>(DType.class));
         }
         weightElements = new long[devices];
         kvBytes = new long[devices];
@@ -79,7 +78,7 @@ final class MemoryLedger {
     }
 
     private void addWeight(int d, TensorSpec t, WeightDtypes dtypes) {
-        weightBytes[d].merge(dtypes.of(t), t.elements() * dtypes.of(t).bytes(), Long::sum);
+        weightBytes.get(d).merge(dtypes.of(t), t.elements() * dtypes.of(t).bytes(), Long::sum);
         weightElements[d] += t.elements();
     }
 
@@ -100,7 +99,7 @@ final class MemoryLedger {
     }
 
     EnumMap<DType, Long> weightBytes(int d) {
-        return new EnumMap<>(weightBytes[d]);
+        return new EnumMap<>(weightBytes.get(d));
     }
 
     long weightElements(int d) {
