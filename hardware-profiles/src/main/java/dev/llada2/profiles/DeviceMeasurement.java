@@ -1,0 +1,52 @@
+package dev.llada2.profiles;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
+import java.util.stream.Collectors;
+
+/**
+ * What {@link DeviceProfiler} measured on one device.
+ *
+ * @param selector      the device
+ * @param threads       CPU worker threads used (0 for non-CPU devices)
+ * @param bandwidthGbps best streaming-read bandwidth, GB/s (10^9 bytes per second)
+ * @param matmuls       block matrix products of the model's shapes
+ * @param transferGbps  host-to-device rate, GB/s; empty when not applicable (a CPU device shares host memory)
+ * @param memoryGb      the device's own memory, GB, as its backend reports it; empty for CPU devices (their
+ *                      budget defaults to the host's memory)
+ */
+public record DeviceMeasurement(DeviceSelector selector, int threads, double bandwidthGbps, List<MatMulRate> matmuls,
+                                OptionalDouble transferGbps, OptionalDouble memoryGb) {
+
+    public DeviceMeasurement {
+        matmuls = List.copyOf(matmuls);
+        if (!(bandwidthGbps > 0) || matmuls.isEmpty()) {
+            throw new IllegalArgumentException("a measurement needs a bandwidth > 0 and at least one matmul rate");
+        }
+    }
+
+    /**
+     * One timed product {@code [rows x cols] weight x [tokens x cols] activations}.
+     *
+     * @param weight what the shape is in the model, e.g. "expert [moe_intermediate x hidden]"
+     * @param gflops best rate, 2 x rows x cols x tokens floating-point operations per second / 10^9
+     */
+    public record MatMulRate(String weight, int rows, int cols, int tokens, String dtype, double gflops) {
+    }
+
+    /** The profile's {@code matmul_gflops}: the slowest of the measured shapes (a conservative figure). */
+    public double matmulGflops() {
+        return matmuls.stream().mapToDouble(MatMulRate::gflops).min().orElseThrow();
+    }
+
+    /** A few lines for the {@code llada2 profile} command. */
+    public String describe() {
+        String rates = matmuls.stream().map(m -> String.format(Locale.ROOT, "  matmul %s %dx%d %s x %d tokens: %.1f GFLOP/s",
+                m.weight(), m.rows(), m.cols(), m.dtype(), m.tokens(), m.gflops())).collect(Collectors.joining("\n"));
+        return String.format(Locale.ROOT, "device %s (%d threads)%n  memory bandwidth (streaming read): %.1f GB/s%n%s%n"
+                        + "  host<->device transfer: %s", selector.text(), threads, bandwidthGbps, rates,
+                transferGbps.isPresent() ? String.format(Locale.ROOT, "%.1f GB/s", transferGbps.getAsDouble())
+                        : "not applicable (a CPU device works in host memory)");
+    }
+}
