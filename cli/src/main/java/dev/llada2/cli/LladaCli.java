@@ -2,12 +2,14 @@ package dev.llada2.cli;
 
 import dev.llada2.cli.commands.BenchCommand;
 import dev.llada2.cli.commands.ChatCommand;
+import dev.llada2.cli.commands.DemoCommand;
 import dev.llada2.cli.commands.DetokenizeCommand;
 import dev.llada2.cli.commands.DevicesCommand;
 import dev.llada2.cli.commands.ForwardCommand;
 import dev.llada2.cli.commands.GenerateCommand;
 import dev.llada2.cli.commands.InfoCommand;
 import dev.llada2.cli.commands.InitRandomCommand;
+import dev.llada2.cli.commands.PlanCommand;
 import dev.llada2.cli.commands.TokenizeCommand;
 import dev.llada2.errors.LladaException;
 import picocli.CommandLine;
@@ -23,9 +25,9 @@ import java.io.PrintWriter;
 @Command(name = "llada2", mixinStandardHelpOptions = true, versionProvider = LladaCli.Version.class,
         description = "Runs the LLaDA2.0 diffusion language models (mini, flash) on CPUs and, through TornadoVM, on GPUs"
                 + " and other OpenCL/PTX devices.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, BenchCommand.class, ForwardCommand.class,
+        subcommands = {DemoCommand.class, GenerateCommand.class, ChatCommand.class, BenchCommand.class, ForwardCommand.class,
                 InfoCommand.class, InitRandomCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
-                DevicesCommand.class, CommandLine.HelpCommand.class},
+                PlanCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  internal error (a bug: please report it with the stack trace)",
                 "  2  usage error (unknown option, bad value)", "  3  bad input (model directory, config, tokenizer,"

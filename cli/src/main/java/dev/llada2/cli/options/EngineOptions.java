@@ -4,19 +4,30 @@ import dev.llada2.backend.BackendProvider;
 import dev.llada2.backend.Backends;
 import dev.llada2.backend.DeviceId;
 import dev.llada2.errors.LladaException;
+import dev.llada2.profiles.ProfileLoader;
+import dev.llada2.profiles.ProfileRuntime;
+import dev.llada2.profiles.fit.Plan;
+import dev.llada2.profiles.fit.PlanOptions;
+import dev.llada2.profiles.fit.PlanReport;
+import dev.llada2.profiles.fit.Planner;
 import dev.llada2.runtime.Engine;
 import dev.llada2.weights.LoadedModel;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 
-/** {@code --backend} and {@code --device}: where the model runs. */
+/** {@code --backend}, {@code --device} or {@code --profile}: where the model runs. */
 public final class EngineOptions {
 
     @Option(names = "--backend", defaultValue = "auto", paramLabel = "cpu|tornado|auto",
             description = "Compute backend (default: ${DEFAULT-VALUE}: a TornadoVM accelerator when TornadoVM and a"
                     + " GPU-like device are present, otherwise the CPU engine; it says which).")
     public String backend;
+
+    @Option(names = "--profile", paramLabel = "NAME|FILE",
+            description = "Run over the devices of a hardware profile (bundled name or JSON file; see `llada2 plan"
+                    + " --list-profiles`). Excludes --backend and --device.")
+    public String profile;
 
     @Option(names = "--device", paramLabel = "D",
             description = "Device: cpu or tornado:B:D (TornadoVM backend B, device D; see `llada2 devices`)."
@@ -25,6 +36,9 @@ public final class EngineOptions {
 
     /** Builds the engine and says on {@code log} which backend and device it chose and why. */
     public Engine create(LoadedModel model, PrintWriter log, boolean quiet) {
+        if (profile != null) {
+            return fromProfile(model, log, quiet);
+        }
         DeviceId id;
         String why;
         if (device != null) {
@@ -58,6 +72,23 @@ public final class EngineOptions {
         Engine engine = provider.createEngine(model.weights(), id);
         if (!quiet) {
             log.println("llada2: " + why + ": " + engine.describe());
+        }
+        return engine;
+    }
+
+    /** Plans the profile for this model, warns when it does not fit, and builds the multi-device engine. */
+    private Engine fromProfile(LoadedModel model, PrintWriter log, boolean quiet) {
+        if (device != null || !backend.equals("auto")) {
+            throw LladaException.input("--profile places the model itself; drop --backend/--device");
+        }
+        Plan plan = Planner.plan(model.config(), ProfileLoader.load(profile), PlanOptions.defaults());
+        if (!plan.fits()) {
+            log.println("llada2: warning: profile " + profile + " does not fit this model's memory budgets:");
+            log.println(PlanReport.render(plan));
+        }
+        Engine engine = ProfileRuntime.createEngine(plan, model);
+        if (!quiet) {
+            log.println("llada2: profile " + profile + ": " + engine.describe());
         }
         return engine;
     }

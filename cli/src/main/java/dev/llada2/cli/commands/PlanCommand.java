@@ -1,0 +1,91 @@
+package dev.llada2.cli.commands;
+
+import dev.llada2.config.ConfigLoader;
+import dev.llada2.config.LLaDA2Config;
+import dev.llada2.profiles.BundledProfiles;
+import dev.llada2.profiles.HardwareProfile;
+import dev.llada2.profiles.ProfileLoader;
+import dev.llada2.profiles.fit.Plan;
+import dev.llada2.profiles.fit.PlanOptions;
+import dev.llada2.profiles.fit.PlanReport;
+import dev.llada2.profiles.fit.Planner;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code llada2 plan}: placement and memory per device, from config.json alone. */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Resolves a hardware profile against a model's config.json and prints where every part runs"
+                + " and the memory per device (weights by dtype, KV cache for the requested length, activations and"
+                + " workspace), without reading any weights. Says clearly when it does not fit and what would.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  llada2 plan --config ~/models/LLaDA2.0-flash/config.json --profile gpu4x80-flash",
+                "  llada2 plan --model ~/models/LLaDA2.0-mini --profile gpu1x80-mini --gen-length 2048 --output json",
+                "  llada2 plan --list-profiles"})
+public final class PlanCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    static final class Source {
+        @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model directory (its config.json).")
+        Path model;
+
+        @Option(names = "--config", paramLabel = "FILE", description = "A config.json.")
+        Path config;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Source source;
+
+    @Option(names = "--profile", paramLabel = "NAME|FILE", description = "Bundled profile name or profile JSON file.")
+    String profile;
+
+    @Option(names = "--list-profiles", description = "List the bundled profiles and exit.")
+    boolean list;
+
+    @Option(names = "--gen-length", defaultValue = "512", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
+    int genLength;
+
+    @Option(names = "--prompt-length", defaultValue = "512", description = "Prompt tokens (default: ${DEFAULT-VALUE}).")
+    int promptLength;
+
+    @Option(names = "--block-length", defaultValue = "32", description = "Diffusion block (default: ${DEFAULT-VALUE}).")
+    int blockLength;
+
+    @Option(names = "--output", defaultValue = "text", paramLabel = "text|json", description = "Report format.")
+    String output;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (list) {
+            for (String name : BundledProfiles.names()) {
+                out.printf("%-22s %s%n", name, BundledProfiles.load(name).description());
+            }
+            return 0;
+        }
+        if (source == null || profile == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "give --model DIR or --config FILE, and --profile NAME|FILE (--list-profiles shows the bundled ones)");
+        }
+        if (!output.equals("text") && !output.equals("json")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--output must be text or json, not '" + output + "'");
+        }
+        if (genLength < 1 || promptLength < 0 || blockLength < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--gen-length and --block-length must be >= 1, --prompt-length >= 0");
+        }
+        LLaDA2Config config = ConfigLoader.load(source.model != null ? source.model : source.config);
+        HardwareProfile hw = ProfileLoader.load(profile);
+        Plan plan = Planner.plan(config, hw, PlanOptions.defaults().withGenLength(genLength)
+                .withPromptLength(promptLength).withBlockLength(blockLength));
+        out.println(output.equals("json") ? PlanReport.json(plan) : PlanReport.render(plan));
+        return 0;
+    }
+}
