@@ -2,7 +2,11 @@ package dev.llada2.cli.options;
 
 import dev.llada2.decode.DecodeOptions;
 import dev.llada2.decode.TokenIds;
+import dev.llada2.errors.LladaException;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** The decoding flags shared by {@code generate}, {@code chat} and {@code bench}. */
 public final class DecodeOptionsMixin {
@@ -58,11 +62,19 @@ public final class DecodeOptionsMixin {
             + " (same output, much slower).")
     public boolean noKvCache;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /** The options, or a usage error (exit code 2) naming the flag whose value is out of range. */
     public DecodeOptions toOptions(TokenIds ids) {
         int eos = noEos ? -1 : (eosId != null ? eosId : ids.eos());
         int mask = maskId != null ? maskId : ids.mask();
-        return new DecodeOptions(genLength, blockLength, steps, threshold, minimalTopk, temperature, topK, topP, seed,
-                eos, mask, !noEarlyStop, !noKvCache);
+        try {
+            return new DecodeOptions(genLength, blockLength, steps, threshold, minimalTopk, temperature, topK, topP,
+                    seed, eos, mask, !noEarlyStop, !noKvCache);
+        } catch (LladaException e) {
+            throw new ParameterException(command.commandLine(), e.getMessage());
+        }
     }
 
     public String eosSource(TokenIds ids) {

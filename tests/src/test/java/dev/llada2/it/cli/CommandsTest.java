@@ -1,0 +1,231 @@
+package dev.llada2.it.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llada2.checkpoint.SafetensorsFile;
+import dev.llada2.checkpoint.TensorInfo;
+import dev.llada2.checkpoint.TensorReader;
+import dev.llada2.testing.Golden;
+import dev.llada2.testing.GoldenAssertions;
+import dev.llada2.testing.SharedData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static dev.llada2.testing.Messages.assertContains;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every command through picocli, in-process: what it prints, its exit code, and its errors (missing
+ * model directory, wrong file, bad flag values, missing tokenizer). Run alone:
+ * {@code ./run-tests -pl tests -Dtest=CommandsTest}.
+ */
+class CommandsTest {
+
+    static final String TINY = SharedData.model("tiny").toString();
+    static final String SMALL = SharedData.model("small").toString();
+
+    @TempDir
+    Path tmp;
+
+    static final List<String> COMMANDS = List.of("demo", "generate", "chat", "bench", "forward", "info", "init-random",
+            "tokenize", "detokenize", "plan", "devices");
+
+    @Test
+    void everyCommandHasHelpWithExamples() {
+        for (String command : COMMANDS) {
+            Cli r = Cli.run(command, "--help");
+            assertEquals(0, r.exitCode(), r.toString());
+            assertContains(r.out(), "Usage: llada2 " + command, "Examples:");
+        }
+        Cli root = Cli.run("--help");
+        assertContains(root.out(), "Exit codes:", "2  usage error");
+    }
+
+    @Test
+    void usageErrorsExitWith2() {
+        assertEquals(2, Cli.run().exitCode());
+        assertEquals(2, Cli.run("generate", "--model", TINY, "--prompt-ids", "1,x").exitCode());
+        assertEquals(2, Cli.run("generate", "--model", TINY, "--prompt-ids", "1", "--no-such-flag").exitCode());
+        Cli threshold = Cli.run("generate", "--model", TINY, "--prompt-ids", "1,2", "--threshold", "2");
+        assertEquals(2, threshold.exitCode(), threshold.toString());
+        assertContains(threshold.err(), "--threshold must be in [0, 1], got 2.0");
+        Cli both = Cli.run("generate", "--model", TINY, "--prompt-ids", "1", "--prompt", "hi");
+        assertEquals(2, both.exitCode());
+        assertContains(both.err(), "exactly one of --prompt TEXT and --prompt-ids");
+        Cli attention = Cli.run("forward", "--model", TINY, "--ids", "1", "--attention", "causal", "--out",
+                tmp.resolve("x.safetensors").toString());
+        assertEquals(2, attention.exitCode());
+        assertContains(attention.err(), "--attention must be block-causal or bidirectional");
+    }
+
+    @Test
+    void badInputExitsWith3AndSaysWhatIsWrong() {
+        Cli missing = Cli.run("generate", "--model", tmp.resolve("nope").toString(), "--prompt-ids", "1,2");
+        assertEquals(3, missing.exitCode(), missing.toString());
+        assertContains(missing.err(), "llada2: error:", "nope", "config.json", "not found");
+        Cli file = Cli.run("info", "--model", SharedData.model("tiny").resolve("config.json").toString());
+        assertEquals(3, file.exitCode(), file.toString());
+        assertContains(file.err(), "config.json");
+        Cli noTokenizer = Cli.run("generate", "--model", TINY, "--prompt", "hello");
+        assertEquals(3, noTokenizer.exitCode(), noTokenizer.toString());
+        assertContains(noTokenizer.err(), "has no tokenizer.json", "--prompt-ids");
+        Cli badId = Cli.run("generate", "--model", TINY, "--prompt-ids", "99999", "--backend", "cpu");
+        assertEquals(3, badId.exitCode(), badId.toString());
+        assertContains(badId.err(), "token id 99999 is outside the vocabulary 0..511");
+        assertTrue(!badId.err().contains("\tat "), "no stack trace for bad input");
+        Cli device = Cli.run("generate", "--model", TINY, "--prompt-ids", "1", "--device", "gpu0");
+        assertEquals(3, device.exitCode());
+        assertContains(device.err(), "device \"gpu0\" is not valid: write cpu or tornado:B:D");
+    }
+
+    @Test
+    void infoReportsParametersAndFiles() {
+        Cli r = Cli.run("info", "--model", SMALL);
+        assertEquals(0, r.exitCode(), r.toString());
+        assertContains(r.out(), "4 layers (1 dense, 3 MoE)", "2,970,976 total", "model-00002-of-00002.safetensors",
+                "BF16", "mask_token_id: 1019");
+    }
+
+    @Test
+    void forwardWritesTheGoldenTensorNames() throws Exception {
+        Golden g = Golden.of("tiny");
+        JsonNode c = g.forwardCases().getFirst();
+        Path out = tmp.resolve("fwd.safetensors");
+        String ids = Arrays.stream(Golden.ints(c.get("input_ids"))).mapToObj(Integer::toString)
+                .collect(Collectors.joining(","));
+        Cli r = Cli.run("forward", "--model", TINY, "--backend", "cpu", "--ids", ids, "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, TensorInfo> got = SafetensorsFile.open(out, arena).tensors();
+            String prefix = c.get("id").asText() + ".block_causal.";
+            for (String name : List.of("logits", "embeddings", "layer_out", "final_hidden", "attn_out", "mlp_out")) {
+                GoldenAssertions.hidden(name, g.floats(g.forwardTensor(prefix + name)), TensorReader.toFloats(got.get(name)),
+                        name.equals("logits"));
+            }
+            assertArrayEquals(TensorReader.toInts(g.forwardTensor(prefix + "router.layer1.topk_idx")),
+                    TensorReader.toInts(got.get("router.layer1.topk_idx")));
+            GoldenAssertions.absolute("topk_weight", g.floats(g.forwardTensor(prefix + "router.layer2.topk_weight")),
+                    TensorReader.toFloats(got.get("router.layer2.topk_weight")), 1e-5);
+        }
+    }
+
+    @Test
+    void initRandomWritesAShardedCheckpointThatLoads() {
+        Path out = tmp.resolve("rand");
+        Cli r = Cli.run("init-random", "--preset", "tiny", "--layers", "2", "--experts", "8", "--shards", "2",
+                "--seed", "3", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(Files.exists(out.resolve("model.safetensors.index.json")));
+        Cli info = Cli.run("info", "--model", out.toString());
+        assertEquals(0, info.exitCode(), info.toString());
+        assertContains(info.out(), "2 layers (1 dense, 1 MoE)", "experts 8");
+        Cli bad = Cli.run("init-random", "--preset", "huge", "--out", out.toString());
+        assertEquals(3, bad.exitCode());
+        assertContains(bad.err(), "unknown preset \"huge\"");
+    }
+
+    @Test
+    void tokenizeAndDetokenizeMatchTheReference() throws Exception {
+        Path qwen = SharedData.tokenizers().resolve("qwen3/tokenizer.json");
+        JsonNode cases = new ObjectMapper().readTree(SharedData.tokenizers().resolve("qwen3/cases.json").toFile());
+        JsonNode c = cases.get("cases").get(20);
+        Cli r = Cli.run("tokenize", "--tokenizer", qwen.toString(), "--text", c.get("text").asText(), "--json");
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode out = new ObjectMapper().readTree(r.out());
+        assertEquals(c.get("ids_default"), out.get("ids"));
+        Path jsonl = tmp.resolve("in.jsonl");
+        Files.writeString(jsonl, "{\"text\": \"Hello world\"}\n{\"text\": \"<|endoftext|>ok\"}\n");
+        Cli batch = Cli.run("tokenize", "--tokenizer", qwen.toString(), "--input", jsonl.toString());
+        assertEquals(0, batch.exitCode(), batch.toString());
+        List<String> lines = batch.out().lines().toList();
+        assertEquals(2, lines.size());
+        assertEquals("<|endoftext|>ok", new ObjectMapper().readTree(lines.get(1)).get("decoded").asText());
+        String ids = Arrays.stream(Golden.ints(new ObjectMapper().readTree(lines.get(1)).get("ids")))
+                .mapToObj(Integer::toString).collect(Collectors.joining(","));
+        assertEquals("ok", Cli.run("detokenize", "--tokenizer", qwen.toString(), "--ids", ids, "--skip-special-tokens")
+                .out().strip());
+        Files.writeString(jsonl, "not json\n");
+        Cli broken = Cli.run("tokenize", "--tokenizer", qwen.toString(), "--input", jsonl.toString());
+        assertEquals(3, broken.exitCode());
+        assertContains(broken.err(), "line 1 is not JSON");
+        assertEquals(2, Cli.run("tokenize", "--text", "x").exitCode());
+    }
+
+    @Test
+    void planReportsTheFlashTotalsFromConfigAlone() throws Exception {
+        Path config = tmp.resolve("config.json");
+        Files.writeString(config, dev.llada2.config.ConfigPresets.json("flash"));
+        Cli r = Cli.run("plan", "--config", config.toString(), "--profile", "gpu4x80-flash", "--output", "json");
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode plan = new ObjectMapper().readTree(r.out());
+        assertEquals(205_779_410_432L, plan.at("/totals/weight_bytes").asLong(), r.out());
+        assertTrue(plan.get("fits").asBoolean());
+        Cli small = Cli.run("plan", "--config", config.toString(), "--profile", "gpu1x80-mini");
+        assertEquals(0, small.exitCode());
+        assertContains(small.out(), "fits: NO", "expert_offload");
+        Cli missing = Cli.run("plan", "--config", config.toString(), "--profile", tmp.resolve("none.json").toString());
+        assertEquals(3, missing.exitCode(), missing.toString());
+    }
+
+    @Test
+    void devicesListsTheCpu() {
+        Cli r = Cli.run("devices");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertContains(r.out(), "cpu", "CPU");
+    }
+
+    @Test
+    void benchReportsJson() throws Exception {
+        Cli r = Cli.run("bench", "--model", TINY, "--backend", "cpu", "--prompt-length", "5", "--gen-length", "16",
+                "--no-eos", "--warmup", "0", "--runs", "1", "--compare-cache", "--output", "json");
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(2, j.get("modes").size());
+        assertEquals(16, j.at("/modes/0/runs/0/tokens").asInt());
+        assertTrue(j.get("kv_cache_speedup").asDouble() > 0);
+    }
+
+    @Test
+    void demoThenChatFromAPipe() {
+        Path demo = tmp.resolve("demo");
+        Cli r = Cli.run("demo", "--dir", demo.toString(), "--gen-length", "16");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertContains(r.err(), "RANDOM");
+        assertTrue(!r.out().isBlank());
+        InputStream stdin = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("Hello\n/reset\nAgain\n".getBytes(StandardCharsets.UTF_8)));
+            Cli chat = Cli.run("chat", "--model", demo.toString(), "--gen-length", "8", "--quiet", "--backend", "cpu");
+            assertEquals(0, chat.exitCode(), chat.toString());
+            assertEquals(2, chat.out().lines().count(), "one line per answer: " + chat.out());
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
+    void generateTextPromptWithJsonOutput() throws Exception {
+        Path demo = tmp.resolve("demo2");
+        assertEquals(0, Cli.run("demo", "--dir", demo.toString(), "--gen-length", "4").exitCode());
+        Cli r = Cli.run("generate", "--model", demo.toString(), "--prompt", "Hi", "--system", "Be brief.",
+                "--gen-length", "8", "--output", "json", "--backend", "cpu");
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertTrue(j.has("text"));
+        assertEquals(j.get("generated_ids").size() / (double) j.get("forwards").asInt(), j.get("tokens_per_forward")
+                .asDouble(), 1e-9);
+    }
+}
