@@ -58,6 +58,13 @@ public final class MatMul {
     public static void rows(Matrix w, int from, int to, float[] x, int tokens, float[] y, int ldy, int yOff) {
         CpuWeightFormat format = CpuWeightFormat.of(w.dtype());
         int k = w.cols();
+        if (tokens == 1 && k % F.length() == 0) {
+            // one token reads each weight once: widen in registers, no buffer
+            for (int n = from; n < to; n++) {
+                y[yOff + (n - from)] = dotDirect(format, w, n, x);
+            }
+            return;
+        }
         float[] s = scratch(TILE * k);
         int n = from;
         for (; n + TILE <= to; n += TILE) {
@@ -140,6 +147,21 @@ public final class MatMul {
                 }
             }
         }
+    }
+
+    /**
+     * Row {@code n} of {@code w} against {@code x[0..cols)}, widening the weights in registers. One
+     * accumulator, in the same order as the buffered kernels, so a token's result does not depend on
+     * how many tokens share the product (cached and uncached decoding agree bit for bit).
+     */
+    private static float dotDirect(CpuWeightFormat format, Matrix w, int n, float[] x) {
+        int k = w.cols();
+        long base = (long) n * k;
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < k; i += F.length()) {
+            acc = format.load(w.data(), base + i).fma(FloatVector.fromArray(F, x, i), acc);
+        }
+        return VectorOps.sum(acc);
     }
 
     /** Four rows of {@code s} (stride k) against {@code x[xo..xo+k)}, results to {@code y[yo..yo+4)}. */

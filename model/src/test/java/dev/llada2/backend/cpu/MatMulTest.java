@@ -20,11 +20,40 @@ class MatMulTest {
 
     @Test
     void matchesANaiveProductForAllFormatsAndAwkwardShapes() {
-        int[][] shapes = {{7, 37, 5}, {16, 64, 9}, {33, 128, 32}, {4, 16, 4}, {1, 3, 1}, {9, 100, 1}};
+        int[][] shapes = {{7, 37, 5}, {16, 64, 9}, {33, 128, 32}, {4, 16, 4}, {1, 3, 1}, {9, 100, 1}, {5, 64, 1},
+            {7, 96, 1}, {3, 48, 1}};
         try (Arena arena = Arena.ofConfined(); CpuDevice dev = new CpuDevice("test", 2)) {
             for (DType dtype : new DType[] {DType.BF16, DType.F16, DType.F32}) {
                 for (int[] shape : shapes) {
                     check(arena, dev, dtype, shape[0], shape[1], shape[2]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aTokensResultDoesNotDependOnHowManyTokensShareTheProduct() {
+        try (Arena arena = Arena.ofConfined(); CpuDevice dev = new CpuDevice("test", 2)) {
+            int rows = 13;
+            int cols = 96;
+            MemorySegment seg = arena.allocate((long) rows * cols * 2, 8);
+            SplittableRandom r = new SplittableRandom(9);
+            for (long i = 0; i < (long) rows * cols; i++) {
+                seg.set(TensorReader.SHORT_LE, 2 * i, RandomCheckpoint.toBf16((float) r.nextDouble(-1, 1)));
+            }
+            Matrix w = new Matrix("w", rows, cols, DType.BF16, seg);
+            float[] x = new float[7 * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextDouble(-1, 1);
+            }
+            float[] all = new float[7 * rows];
+            MatMul.multiply(dev, w, x, 7, all);
+            for (int t = 0; t < 7; t++) {
+                float[] one = new float[rows];
+                MatMul.multiply(dev, w, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, one);
+                for (int n = 0; n < rows; n++) {
+                    assertEquals(Float.floatToIntBits(all[t * rows + n]), Float.floatToIntBits(one[n]),
+                            "token " + t + " row " + n + " alone vs in a block of 7");
                 }
             }
         }

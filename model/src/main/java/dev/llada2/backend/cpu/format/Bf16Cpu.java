@@ -38,4 +38,11 @@ final class Bf16Cpu implements CpuWeightFormat {
             dst[dstOff + i] = TensorReader.bf16ToFloat(data.get(TensorReader.SHORT_LE, base + 2L * i));
         }
     }
+
+    @Override
+    public FloatVector load(MemorySegment data, long first) {
+        ShortVector s = ShortVector.fromMemorySegment(S, data, first * 2, ByteOrder.LITTLE_ENDIAN);
+        IntVector widened = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
+        return widened.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
 }

@@ -3,6 +3,8 @@ package dev.llada2.backend.cpu.format;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.errors.LladaException;
 
+import jdk.incubator.vector.FloatVector;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -15,6 +17,12 @@ public interface CpuWeightFormat {
 
     /** Widens {@code count} elements starting at element {@code first} of {@code data} into {@code dst[dstOff..]}. */
     void decode(MemorySegment data, long first, int count, float[] dst, int dstOff);
+
+    /**
+     * Elements {@code [first, first + lanes)} widened into one vector of the preferred species, for
+     * products that read each weight once (a single token): no trip through a buffer.
+     */
+    FloatVector load(MemorySegment data, long first);
 
     static CpuWeightFormat of(DType dtype) {
         return switch (dtype) {
