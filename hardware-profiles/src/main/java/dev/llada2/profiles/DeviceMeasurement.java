@@ -1,5 +1,7 @@
 package dev.llada2.profiles;
 
+import dev.llada2.backend.DeviceId;
+
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
@@ -8,7 +10,7 @@ import java.util.stream.Collectors;
 /**
  * What {@link DeviceProfiler} measured on one device.
  *
- * @param selector      the device
+ * @param device        the device
  * @param threads       CPU worker threads used (0 for non-CPU devices)
  * @param bandwidthGbps best streaming-read bandwidth, GB/s (10^9 bytes per second)
  * @param matmuls       block matrix products of the model's shapes
@@ -16,7 +18,7 @@ import java.util.stream.Collectors;
  * @param memoryGb      the device's own memory, GB, as its backend reports it; empty for CPU devices (their
  *                      budget defaults to the host's memory)
  */
-public record DeviceMeasurement(DeviceSelector selector, int threads, double bandwidthGbps, List<MatMulRate> matmuls,
+public record DeviceMeasurement(DeviceId device, int threads, double bandwidthGbps, List<MatMulRate> matmuls,
                                 OptionalDouble transferGbps, OptionalDouble memoryGb) {
 
     public DeviceMeasurement {
@@ -45,7 +47,7 @@ public record DeviceMeasurement(DeviceSelector selector, int threads, double ban
         String rates = matmuls.stream().map(m -> String.format(Locale.ROOT, "  matmul %s %dx%d %s x %d tokens: %.1f GFLOP/s",
                 m.weight(), m.rows(), m.cols(), m.dtype(), m.tokens(), m.gflops())).collect(Collectors.joining("\n"));
         return String.format(Locale.ROOT, "device %s (%d threads)%n  memory bandwidth (streaming read): %.1f GB/s%n%s%n"
-                        + "  host<->device transfer: %s", selector.text(), threads, bandwidthGbps, rates,
+                        + "  host<->device transfer: %s", device, threads, bandwidthGbps, rates,
                 transferGbps.isPresent() ? String.format(Locale.ROOT, "%.1f GB/s", transferGbps.getAsDouble())
                         : "not applicable (a CPU device works in host memory)");
     }

@@ -1,5 +1,6 @@
 package dev.llada2.profiles;
 
+import dev.llada2.backend.DeviceId;
 import dev.llada2.backend.cpu.CpuDevice;
 import dev.llada2.backend.cpu.MatMul;
 import dev.llada2.checkpoint.DType;
@@ -66,22 +67,16 @@ public final class DeviceProfiler {
 
     /** Measures {@code selector} ("cpu" or "tornado:B:D") with all cores / default settings. */
     public static DeviceMeasurement measure(String selector, LLaDA2Config shapes) {
-        DeviceSelector s;
-        try {
-            s = DeviceSelector.parse(selector);
-        } catch (IllegalArgumentException e) {
-            throw LladaException.input("device selector: " + e.getMessage());
-        }
-        return measure(s, Runtime.getRuntime().availableProcessors(), shapes, Settings.defaults());
+        return measure(DeviceId.parse(selector), Runtime.getRuntime().availableProcessors(), shapes, Settings.defaults());
     }
 
     /**
      * @param threads CPU worker threads (ignored for other backends)
      * @throws LladaException (runtime) for a TornadoVM device when this build has no TornadoVM backend
      */
-    public static DeviceMeasurement measure(DeviceSelector selector, int threads, LLaDA2Config shapes, Settings settings) {
-        if (selector.backend() != DeviceBackend.CPU) {
-            return BackendProviders.require(selector.backend(), "measuring " + selector.text())
+    public static DeviceMeasurement measure(DeviceId selector, int threads, LLaDA2Config shapes, Settings settings) {
+        if (!selector.isCpu()) {
+            return BackendProviders.require(selector.backend(), "measuring " + selector)
                     .measure(selector, shapes);
         }
         try (CpuDevice device = new CpuDevice("measure", threads)) {

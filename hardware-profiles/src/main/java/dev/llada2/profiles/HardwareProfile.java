@@ -63,11 +63,11 @@ public record HardwareProfile(String name, String description, List<DeviceSpec> 
 
     /** Whether every device is a CPU device (runnable without TornadoVM). */
     public boolean cpuOnly() {
-        return devices.stream().allMatch(d -> d.backend() == DeviceBackend.CPU);
+        return devices.stream().allMatch(DeviceSpec::isCpu);
     }
 
     /** Number of CPU devices (they share the host's cores and memory by default). */
     public int cpuDeviceCount() {
-        return (int) devices.stream().filter(d -> d.backend() == DeviceBackend.CPU).count();
+        return (int) devices.stream().filter(DeviceSpec::isCpu).count();
     }
 }

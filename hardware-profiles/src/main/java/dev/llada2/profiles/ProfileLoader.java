@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.llada2.backend.DeviceId;
 import dev.llada2.errors.LladaException;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Reads hardware profiles (schema: {@code hardware-profiles/README.md}) from bundled resources or
@@ -121,20 +123,31 @@ public final class ProfileLoader {
 
     private static DeviceSpec device(JsonObjectReader r) {
         String id = r.requiredString("id");
-        String backendName = r.requiredString("backend");
-        DeviceBackend backend = DeviceBackend.parse(backendName).orElseThrow(() -> r.error(r.path("backend"),
-                "expected \"cpu\" or \"tornado\", found \"" + backendName + "\""));
-        DeviceSelector selector;
-        Optional<String> selectorText = r.optionalString("selector");
-        if (selectorText.isPresent()) {
-            selector = build(r, "selector", () -> DeviceSelector.parse(selectorText.get()));
-        } else if (backend == DeviceBackend.CPU) {
-            selector = new DeviceSelector.Cpu();
-        } else {
-            throw r.error(r.path("selector"), "required for tornado devices, expected \"tornado:B:D\", found nothing");
+        String backend = r.requiredString("backend");
+        if (!DeviceId.BACKENDS.contains(backend)) {
+            throw r.error(r.path("backend"), "expected " + DeviceId.BACKENDS.stream().map(b -> "\"" + b + "\"")
+                    .collect(Collectors.joining(" or ")) + ", found \"" + backend + "\"");
         }
-        return build(r, () -> new DeviceSpec(id, backend, selector, r.optionalInt("threads"),
-                r.optionalNumber("memory_gb"), r.optionalNumber("bandwidth_gbps"), r.optionalNumber("matmul_gflops"),
+        Optional<String> selectorText = r.optionalString("selector");
+        DeviceId selector;
+        if (selectorText.isPresent()) {
+            try {
+                selector = DeviceId.parse(selectorText.get());
+            } catch (LladaException e) {
+                throw r.error(r.path("selector"), e.getMessage());
+            }
+            if (!selector.backend().equals(backend)) {
+                throw r.error(r.path("selector"), "\"" + selector + "\" is a " + selector.backend()
+                        + " device but backend is \"" + backend + "\"");
+            }
+        } else if (backend.equals(DeviceId.CPU.backend())) {
+            selector = DeviceId.CPU;
+        } else {
+            throw r.error(r.path("selector"), "required for " + backend + " devices, expected \"tornado:B:D\","
+                    + " found nothing");
+        }
+        return build(r, () -> new DeviceSpec(id, selector, r.optionalInt("threads"), r.optionalNumber("memory_gb"),
+                r.optionalNumber("bandwidth_gbps"), r.optionalNumber("matmul_gflops"),
                 r.optionalNumber("transfer_gbps")));
     }
 

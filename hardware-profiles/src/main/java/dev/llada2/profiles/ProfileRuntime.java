@@ -36,10 +36,10 @@ public final class ProfileRuntime {
             return cpuEngine(plan, model);
         }
         HardwareProfile profile = plan.profile();
-        DeviceBackend needed = profile.devices().stream().map(DeviceSpec::backend)
-                .filter(b -> b != DeviceBackend.CPU).findFirst().orElseThrow();
-        String devices = profile.devices().stream().filter(d -> d.backend() == needed)
-                .map(d -> d.id() + " (" + d.selector().text() + ")").collect(Collectors.joining(", "));
+        String needed = profile.devices().stream().filter(d -> !d.isCpu()).map(DeviceSpec::backend)
+                .findFirst().orElseThrow();
+        String devices = profile.devices().stream().filter(d -> d.backend().equals(needed))
+                .map(d -> d.id() + " (" + d.selector() + ")").collect(Collectors.joining(", "));
         return BackendProviders.require(needed, "profile " + profile.name() + " (" + profile.source() + ") uses "
                 + needed + " devices " + devices).createEngine(plan, model);
     }

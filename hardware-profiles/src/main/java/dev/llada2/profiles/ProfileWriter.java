@@ -33,11 +33,11 @@ public final class ProfileWriter {
     public static String newProfile(String name, DeviceMeasurement m) {
         ObjectNode root = JSON.createObjectNode();
         root.put("name", name);
-        root.put("description", "Measured with llada2 profile on " + m.selector().text() + ".");
+        root.put("description", "Measured with llada2 profile on " + m.device() + ".");
         ObjectNode device = root.putArray("devices").addObject();
-        device.put("id", m.selector().backend() == DeviceBackend.CPU ? "cpu" : "gpu0");
-        device.put("backend", m.selector().backend().jsonName());
-        device.put("selector", m.selector().text());
+        device.put("id", m.device().isCpu() ? "cpu" : "gpu0");
+        device.put("backend", m.device().backend());
+        device.put("selector", m.device().toString());
         m.memoryGb().ifPresent(gb -> device.put("memory_gb", round(gb)));
         setMeasurement(device, m);
         return checked(root, "new profile " + name);
@@ -55,7 +55,7 @@ public final class ProfileWriter {
         int updated = 0;
         for (int i = 0; i < profile.devices().size(); i++) {
             DeviceSpec d = profile.devices().get(i);
-            if (device.equals(d.id()) || device.equals(d.selector().text())) {
+            if (device.equals(d.id()) || device.equals(d.selector().toString())) {
                 setMeasurement((ObjectNode) root.get("devices").get(i), m);
                 updated++;
             }

@@ -1,5 +1,6 @@
 package dev.llada2.profiles;
 
+import dev.llada2.backend.DeviceId;
 import dev.llada2.config.ConfigPresets;
 import dev.llada2.errors.LladaException;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DeviceProfilerTest {
 
     static DeviceMeasurement measureTiny() {
-        return DeviceProfiler.measure(new DeviceSelector.Cpu(), 1, ConfigPresets.load("tiny"),
+        return DeviceProfiler.measure(DeviceId.CPU, 1, ConfigPresets.load("tiny"),
                 new DeviceProfiler.Settings(8 << 20, 2));
     }
 
@@ -48,6 +49,6 @@ class DeviceProfilerTest {
         LladaException e = assertThrows(LladaException.class,
                 () -> DeviceProfiler.measure("gpu0", ConfigPresets.load("tiny")));
         assertEquals(LladaException.Kind.INPUT, e.kind());
-        assertTrue(e.getMessage().contains("device selector: expected \"cpu\" or \"tornado:B:D\""), e.getMessage());
+        assertTrue(e.getMessage().startsWith("device \"gpu0\" is not valid: write cpu or tornado:B:D"), e.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package dev.llada2.profiles;
 
+import dev.llada2.backend.DeviceId;
 import dev.llada2.errors.LladaException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,8 +44,8 @@ class ProfileLoaderTest {
         HardwareProfile p = ProfileLoader.load("gpu1-cpu-experts");
         assertEquals(0, p.indexOf("gpu0").orElseThrow());
         assertEquals(1, p.indexOf("cpu").orElseThrow());
-        assertEquals(new DeviceSelector.Tornado(0, 0), p.devices().get(0).selector());
-        assertEquals(new DeviceSelector.Cpu(), p.devices().get(1).selector());
+        assertEquals(new DeviceId("tornado", 0, 0), p.devices().get(0).selector());
+        assertEquals(DeviceId.CPU, p.devices().get(1).selector());
         assertTrue(p.devices().get(1).threads().isEmpty());
         assertEquals(256, p.devices().get(1).memoryGb().getAsDouble());
         assertEquals(1, p.cpuDeviceCount());

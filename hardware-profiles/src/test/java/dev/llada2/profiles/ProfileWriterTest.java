@@ -1,5 +1,6 @@
 package dev.llada2.profiles;
 
+import dev.llada2.backend.DeviceId;
 import dev.llada2.errors.LladaException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ProfileWriterTest {
 
-    static final DeviceMeasurement CPU = new DeviceMeasurement(new DeviceSelector.Cpu(), 2, 12.3456,
+    static final DeviceMeasurement CPU = new DeviceMeasurement(DeviceId.CPU, 2, 12.3456,
             List.of(new DeviceMeasurement.MatMulRate("[hidden x hidden]", 64, 64, 32, "BF16", 7.891)),
             OptionalDouble.empty(), OptionalDouble.empty());
 
@@ -66,7 +67,7 @@ class ProfileWriterTest {
         Path file = dir.resolve("rig.json");
         ProfileWriter.write(file, "cpu", CPU);
         assertEquals("rig", ProfileLoader.load(file).name());
-        DeviceMeasurement faster = new DeviceMeasurement(new DeviceSelector.Cpu(), 2, 20, CPU.matmuls(),
+        DeviceMeasurement faster = new DeviceMeasurement(DeviceId.CPU, 2, 20, CPU.matmuls(),
                 OptionalDouble.empty(), OptionalDouble.empty());
         ProfileWriter.write(file, "cpu", faster);
         assertEquals(20.0, ProfileLoader.load(file.toString()).devices().getFirst().bandwidthGbps().getAsDouble());

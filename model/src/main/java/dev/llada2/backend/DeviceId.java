@@ -2,6 +2,8 @@ package dev.llada2.backend;
 
 import dev.llada2.errors.LladaException;
 
+import java.util.List;
+
 /**
  * A device, written {@code cpu} or {@code tornado:B:D} (TornadoVM backend index B, device index D,
  * as TornadoVM numbers them). The CLI's {@code --device} and the hardware profiles use this syntax.
@@ -9,6 +11,9 @@ import dev.llada2.errors.LladaException;
 public record DeviceId(String backend, int backendIndex, int deviceIndex) {
 
     public static final DeviceId CPU = new DeviceId("cpu", 0, 0);
+
+    /** The backends a device id can name, i.e. the values of {@link #backend()}. */
+    public static final List<String> BACKENDS = List.of("cpu", "tornado");
 
     public static DeviceId parse(String text) {
         String t = text.trim();

@@ -1,7 +1,6 @@
 package dev.llada2.profiles.fit;
 
 import dev.llada2.config.LLaDA2Config;
-import dev.llada2.profiles.DeviceBackend;
 import dev.llada2.profiles.IndexRange;
 
 import java.util.ArrayList;
@@ -41,7 +40,7 @@ final class FitAdvisor {
         DeviceLoad load = loads.get(d);
         List<String> options = new ArrayList<>();
         options.add(moreDevices(d));
-        if (load.device().backend() != DeviceBackend.CPU) {
+        if (!load.device().isCpu()) {
             offload(d).ifPresent(options::add);
         }
         options.add(quantise(d));
@@ -96,7 +95,7 @@ final class FitAdvisor {
         }
         long need = moved;
         Optional<DeviceLoad> cpu = loads.stream()
-                .filter(l -> l.device().backend() == DeviceBackend.CPU && l.budgetBytes() - l.totalBytes() >= need)
+                .filter(l -> l.device().isCpu() && l.budgetBytes() - l.totalBytes() >= need)
                 .findFirst();
         String target = cpu.map(l -> l.device().id()).orElse("cpu");
         boolean leading = first == firstMoeLayer();

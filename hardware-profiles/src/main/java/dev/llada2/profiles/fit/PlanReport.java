@@ -44,7 +44,7 @@ public final class PlanReport {
         rows.add(HEADER);
         for (DeviceLoad d : plan.devices()) {
             DeviceSpec s = d.device();
-            rows.add(new String[] {s.id(), s.selector().text(),
+            rows.add(new String[] {s.id(), s.selector().toString(),
                     d.threads().isPresent() ? Integer.toString(d.threads().getAsInt()) : "-",
                     Sizes.format(d.weightBytes()), Sizes.format(d.kvBytes()), Sizes.format(d.workBytes()),
                     Sizes.format(d.totalBytes()), Sizes.format(d.budgetBytes()), percent(d.budgetFraction())
@@ -118,8 +118,8 @@ public final class PlanReport {
         for (DeviceLoad d : plan.devices()) {
             ObjectNode n = devices.addObject();
             n.put("id", d.device().id());
-            n.put("backend", d.device().backend().jsonName());
-            n.put("selector", d.device().selector().text());
+            n.put("backend", d.device().backend());
+            n.put("selector", d.device().selector().toString());
             if (d.threads().isPresent()) {
                 n.put("threads", d.threads().getAsInt());
             } else {

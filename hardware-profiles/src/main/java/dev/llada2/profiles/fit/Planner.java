@@ -3,7 +3,6 @@ package dev.llada2.profiles.fit;
 import dev.llada2.arch.LLaDA2Architecture;
 import dev.llada2.arch.TensorSpec;
 import dev.llada2.config.LLaDA2Config;
-import dev.llada2.profiles.DeviceBackend;
 import dev.llada2.profiles.DeviceSpec;
 import dev.llada2.profiles.HardwareProfile;
 import dev.llada2.profiles.HostResources;
@@ -45,7 +44,7 @@ public final class Planner {
         List<DeviceLoad> loads = new ArrayList<>();
         for (int d = 0; d < profile.devices().size(); d++) {
             DeviceSpec spec = profile.devices().get(d);
-            boolean cpu = spec.backend() == DeviceBackend.CPU;
+            boolean cpu = spec.isCpu();
             OptionalInt threads = cpu ? OptionalInt.of(spec.threads().orElse(host.threadsPerCpuDevice(cpuDevices)))
                     : OptionalInt.empty();
             long budget = spec.memoryGb().isPresent() ? Sizes.gb(spec.memoryGb().getAsDouble())

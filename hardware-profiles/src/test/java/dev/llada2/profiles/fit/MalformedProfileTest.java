@@ -97,7 +97,7 @@ class MalformedProfileTest {
     void badSelector() {
         LladaException e = loadError("{\"name\": \"t\", \"devices\": [{\"id\": \"gpu0\", \"backend\": \"tornado\","
                 + " \"selector\": \"tornado:0\", \"memory_gb\": 8}]}");
-        assertContains(e, "$.devices[0].selector", "\"tornado:B:D\"", "found \"tornado:0\"");
+        assertContains(e, "$.devices[0].selector", "device \"tornado:0\" is not valid: write cpu or tornado:B:D");
     }
 
     @Test
@@ -105,6 +105,13 @@ class MalformedProfileTest {
         LladaException e = loadError("{\"name\": \"t\", \"devices\": [{\"id\": \"gpu0\", \"backend\": \"cpu\","
                 + " \"selector\": \"tornado:0:0\"}]}");
         assertContains(e, "$.devices[0].selector", "is a tornado device but backend is \"cpu\"");
+    }
+
+    @Test
+    void cpuSelectorOnATornadoDevice() {
+        LladaException e = loadError("{\"name\": \"t\", \"devices\": [{\"id\": \"gpu0\", \"backend\": \"tornado\","
+                + " \"selector\": \"cpu\", \"memory_gb\": 8}]}");
+        assertContains(e, "$.devices[0].selector", "\"cpu\" is a cpu device but backend is \"tornado\"");
     }
 
     @Test
