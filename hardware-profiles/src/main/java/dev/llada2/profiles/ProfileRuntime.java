@@ -1,24 +1,24 @@
 package dev.llada2.profiles;
 
-import dev.llada2.backend.cpu.CpuDevice;
-import dev.llada2.backend.cpu.CpuEngine;
+import dev.llada2.backend.BackendProvider;
+import dev.llada2.backend.Backends;
+import dev.llada2.backend.DeviceAssignment;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.errors.LladaException;
-import dev.llada2.profiles.fit.DeviceLoad;
 import dev.llada2.profiles.fit.Plan;
 import dev.llada2.runtime.Engine;
 import dev.llada2.weights.LoadedModel;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Builds the engine a {@link Plan} describes. All-CPU plans run on {@link CpuEngine}: one
- * {@link CpuDevice} per profile device, with the plan's thread count, executing the plan's
- * placement. Plans with other devices go to the {@link DeviceBackendProvider} registered for their
- * backend. Memory budgets are not enforced here: callers show {@link Plan#fits()} and its
- * suggestions before creating an engine.
+ * Builds the engine a {@link Plan} describes, with the backend {@link Backends} finds: an all-CPU plan
+ * runs on the CPU backend (one CPU device per profile device, with the plan's thread count); a plan
+ * with TornadoVM devices goes, whole, to the {@code tornado} backend, CPU devices included. Either way
+ * the backend's {@link BackendProvider#createEngine(dev.llada2.weights.LLaDA2Weights, List,
+ * dev.llada2.runtime.Placement) multi-device createEngine} executes the plan's placement. Memory budgets
+ * are not enforced here: callers show {@link Plan#fits()} and its suggestions before creating an engine.
  */
 public final class ProfileRuntime {
 
@@ -28,32 +28,26 @@ public final class ProfileRuntime {
     /**
      * @param plan  a plan made for {@code model}'s config (same layer and expert counts)
      * @throws LladaException (input) when the plan was made for another model shape; (runtime) when the
-     *                        plan needs a backend this build does not have
+     *                        plan needs a backend this installation does not have, or one that cannot run it
      */
     public static Engine createEngine(Plan plan, LoadedModel model) {
         checkShape(plan, model);
-        if (plan.profile().cpuOnly()) {
-            return cpuEngine(plan, model);
-        }
-        HardwareProfile profile = plan.profile();
-        String needed = profile.devices().stream().filter(d -> !d.isCpu()).map(DeviceSpec::backend)
-                .findFirst().orElseThrow();
-        String devices = profile.devices().stream().filter(d -> d.backend().equals(needed))
-                .map(d -> d.id() + " (" + d.selector() + ")").collect(Collectors.joining(", "));
-        return BackendProviders.require(needed, "profile " + profile.name() + " (" + profile.source() + ") uses "
-                + needed + " devices " + devices).createEngine(plan, model);
+        List<DeviceAssignment> devices = plan.devices().stream()
+                .map(d -> new DeviceAssignment(d.device().selector(), d.device().id(), d.threads())).toList();
+        return provider(plan.profile()).createEngine(model.weights(), devices, plan.placement());
     }
 
-    private static CpuEngine cpuEngine(Plan plan, LoadedModel model) {
-        List<CpuDevice> devices = new ArrayList<>();
+    private static BackendProvider provider(HardwareProfile profile) {
+        if (profile.cpuOnly()) {
+            return Backends.require("cpu");
+        }
         try {
-            for (DeviceLoad d : plan.devices()) {
-                devices.add(new CpuDevice(d.device().id(), d.threads().orElseThrow()));
-            }
-            return new CpuEngine(model.weights(), devices, plan.placement(), true);
-        } catch (RuntimeException e) {
-            devices.forEach(CpuDevice::close);
-            throw e;
+            return Backends.require("tornado");
+        } catch (LladaException e) {
+            String devices = profile.devices().stream().filter(d -> !d.isCpu())
+                    .map(d -> d.id() + " (" + d.selector() + ")").collect(Collectors.joining(", "));
+            throw new LladaException(e.kind(), "profile " + profile.name() + " (" + profile.source()
+                    + ") uses TornadoVM devices " + devices + ": " + e.getMessage() + " Or use a CPU profile (--profile cpu).", e);
         }
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llada2.backend.DeviceMeasurement;
 import dev.llada2.errors.LladaException;
 
 import java.io.IOException;
@@ -16,7 +17,9 @@ import java.nio.file.Path;
  * Writes measured figures ({@code bandwidth_gbps}, {@code matmul_gflops}, and {@code transfer_gbps}
  * where there is a link) into profile JSON: a new one-device profile, or an existing profile edited
  * in place (other keys and their order are kept). The result is always re-read with
- * {@link ProfileLoader} before it is returned, so a written profile is a valid profile.
+ * {@link ProfileLoader} before it is returned, so a written profile is a valid profile. The
+ * {@link DeviceMeasurement} comes from the device's backend:
+ * {@code Backends.require(id.backend()).measure(id, config)}.
  */
 public final class ProfileWriter {
 

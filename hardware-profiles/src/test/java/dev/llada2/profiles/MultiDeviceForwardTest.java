@@ -3,6 +3,7 @@ package dev.llada2.profiles;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.llada2.backend.Backends;
 import dev.llada2.backend.cpu.CpuEngine;
 import dev.llada2.checkpoint.SafetensorsFile;
 import dev.llada2.checkpoint.TensorInfo;
@@ -136,8 +137,8 @@ class MultiDeviceForwardTest {
             assertTrue(plan.fits());
             LladaException e = assertThrows(LladaException.class, () -> ProfileRuntime.createEngine(plan, m));
             assertEquals(LladaException.Kind.RUNTIME, e.kind());
-            assertTrue(e.getMessage().contains("pocl0 (tornado:0:0), pocl1 (tornado:0:1)"), e.getMessage());
-            assertTrue(e.getMessage().contains("TornadoVM backend is not available in this build"), e.getMessage());
+            assertTrue(e.getMessage().contains("uses TornadoVM devices pocl0 (tornado:0:0), pocl1 (tornado:0:1):"
+                    + " " + Backends.TORNADO_HELP), e.getMessage());
             assertTrue(e.getMessage().contains("TORNADOVM_HOME"), e.getMessage());
         }
     }

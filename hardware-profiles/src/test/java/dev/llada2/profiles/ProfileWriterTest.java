@@ -1,6 +1,7 @@
 package dev.llada2.profiles;
 
 import dev.llada2.backend.DeviceId;
+import dev.llada2.backend.DeviceMeasurement;
 import dev.llada2.errors.LladaException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

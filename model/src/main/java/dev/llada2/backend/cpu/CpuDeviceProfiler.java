@@ -1,12 +1,10 @@
-package dev.llada2.profiles;
+package dev.llada2.backend.cpu;
 
 import dev.llada2.backend.DeviceId;
-import dev.llada2.backend.cpu.CpuDevice;
-import dev.llada2.backend.cpu.MatMul;
+import dev.llada2.backend.DeviceMeasurement;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.checkpoint.TensorReader;
 import dev.llada2.config.LLaDA2Config;
-import dev.llada2.errors.LladaException;
 import dev.llada2.weights.Matrix;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
@@ -20,8 +18,9 @@ import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 
 /**
- * Measures a device for the numbers a profile can carry ({@code bandwidth_gbps}, {@code matmul_gflops}):
- * what bounds a diffusion forward, which streams expert weights once per block.
+ * Measures a CPU device for the numbers a hardware profile can carry ({@code bandwidth_gbps},
+ * {@code matmul_gflops}): what bounds a diffusion forward, which streams expert weights once per block.
+ * {@link CpuBackendProvider#measure} runs it with every core and the default settings.
  *
  * <ul>
  *   <li>Bandwidth: a parallel streaming read (sum) of a large array on the device's threads, best of
@@ -31,10 +30,8 @@ import java.util.SplittableRandom;
  *       {@value #BLOCK_TOKENS} tokens; 2 x rows x cols x tokens / seconds.</li>
  *   <li>Host-to-device transfer: not applicable to CPU devices (reported as such).</li>
  * </ul>
- *
- * TornadoVM devices are measured by the backend's {@link DeviceBackendProvider}.
  */
-public final class DeviceProfiler {
+public final class CpuDeviceProfiler {
 
     /** Tokens per forward the matrix rate is measured at: one block (spec §6.5). */
     public static final int BLOCK_TOKENS = 32;
@@ -62,23 +59,11 @@ public final class DeviceProfiler {
         }
     }
 
-    private DeviceProfiler() {
+    private CpuDeviceProfiler() {
     }
 
-    /** Measures {@code selector} ("cpu" or "tornado:B:D") with all cores / default settings. */
-    public static DeviceMeasurement measure(String selector, LLaDA2Config shapes) {
-        return measure(DeviceId.parse(selector), Runtime.getRuntime().availableProcessors(), shapes, Settings.defaults());
-    }
-
-    /**
-     * @param threads CPU worker threads (ignored for other backends)
-     * @throws LladaException (runtime) for a TornadoVM device when this build has no TornadoVM backend
-     */
-    public static DeviceMeasurement measure(DeviceId selector, int threads, LLaDA2Config shapes, Settings settings) {
-        if (!selector.isCpu()) {
-            return BackendProviders.require(selector.backend(), "measuring " + selector)
-                    .measure(selector, shapes);
-        }
+    /** Measures the host CPU ({@link DeviceId#CPU}) on a {@link CpuDevice} of {@code threads} worker threads. */
+    public static DeviceMeasurement measure(int threads, LLaDA2Config shapes, Settings settings) {
         try (CpuDevice device = new CpuDevice("measure", threads)) {
             double bandwidth = bandwidth(device, settings);
             List<DeviceMeasurement.MatMulRate> rates = new ArrayList<>();
@@ -87,7 +72,7 @@ public final class DeviceProfiler {
                         shapes.hiddenSize(), settings));
             }
             rates.add(matmul(device, "[hidden x hidden]", shapes.hiddenSize(), shapes.hiddenSize(), settings));
-            return new DeviceMeasurement(selector, threads, bandwidth, rates, OptionalDouble.empty(),
+            return new DeviceMeasurement(DeviceId.CPU, threads, bandwidth, rates, OptionalDouble.empty(),
                     OptionalDouble.empty());
         }
     }

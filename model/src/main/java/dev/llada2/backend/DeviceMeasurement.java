@@ -1,6 +1,4 @@
-package dev.llada2.profiles;
-
-import dev.llada2.backend.DeviceId;
+package dev.llada2.backend;
 
 import java.util.List;
 import java.util.Locale;
@@ -8,7 +6,8 @@ import java.util.OptionalDouble;
 import java.util.stream.Collectors;
 
 /**
- * What {@link DeviceProfiler} measured on one device.
+ * What {@link BackendProvider#measure} measured on one device: the figures a hardware profile can carry
+ * ({@code llada2 profile} writes them into one).
  *
  * @param device        the device
  * @param threads       CPU worker threads used (0 for non-CPU devices)
