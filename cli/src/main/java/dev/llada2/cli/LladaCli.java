@@ -10,6 +10,8 @@ import dev.llada2.cli.commands.GenerateCommand;
 import dev.llada2.cli.commands.InfoCommand;
 import dev.llada2.cli.commands.InitRandomCommand;
 import dev.llada2.cli.commands.PlanCommand;
+import dev.llada2.cli.commands.ProfileCommand;
+import dev.llada2.cli.commands.SelftestCommand;
 import dev.llada2.cli.commands.TokenizeCommand;
 import dev.llada2.errors.LladaException;
 import picocli.CommandLine;
@@ -27,7 +29,7 @@ import java.io.PrintWriter;
                 + " and other OpenCL/PTX devices.",
         subcommands = {DemoCommand.class, GenerateCommand.class, ChatCommand.class, BenchCommand.class, ForwardCommand.class,
                 InfoCommand.class, InitRandomCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
-                PlanCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class},
+                PlanCommand.class, ProfileCommand.class, DevicesCommand.class, SelftestCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  internal error (a bug: please report it with the stack trace)",
                 "  2  usage error (unknown option, bad value)", "  3  bad input (model directory, config, tokenizer,"

@@ -41,7 +41,7 @@ class CommandsTest {
     Path tmp;
 
     static final List<String> COMMANDS = List.of("demo", "generate", "chat", "bench", "forward", "info", "init-random",
-            "tokenize", "detokenize", "plan", "devices");
+            "tokenize", "detokenize", "plan", "profile", "devices", "selftest");
 
     @Test
     void everyCommandHasHelpWithExamples() {
@@ -178,6 +178,20 @@ class CommandsTest {
         assertContains(small.out(), "fits: NO", "expert_offload");
         Cli missing = Cli.run("plan", "--config", config.toString(), "--profile", tmp.resolve("none.json").toString());
         assertEquals(3, missing.exitCode(), missing.toString());
+    }
+
+    @Test
+    void profileAndSelftestExplainWhatIsMissing() {
+        Cli bogus = Cli.run("profile", "--device", "gpu");
+        assertEquals(3, bogus.exitCode(), bogus.toString());
+        assertContains(bogus.err(), "device \"gpu\" is not valid");
+        // this module's class path has no TornadoVM backend, with or without an SDK on the machine
+        Cli tornado = Cli.run("profile", "--device", "tornado:0:0");
+        assertEquals(4, tornado.exitCode(), tornado.toString());
+        assertContains(tornado.err(), "TornadoVM is not available", "TORNADOVM_HOME");
+        Cli selftest = Cli.run("selftest");
+        assertEquals(4, selftest.exitCode(), selftest.toString());
+        assertContains(selftest.err(), "TornadoVM is not available");
     }
 
     @Test
