@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 
 /** {@code llada2 bench}: end-to-end generation benchmark. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -33,18 +32,7 @@ import java.util.concurrent.Callable;
         footer = {"  llada2 init-random --preset mini --layers 4 --out /tmp/mini4",
                 "  llada2 bench --model /tmp/mini4 --prompt-length 40 --gen-length 64 --no-eos --compare-cache",
                 "  llada2 bench --model DIR --prompt-ids 1,2,3 --runs 5 --output json"})
-public final class BenchCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    private java.io.PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
-
-    private java.io.PrintWriter err() {
-        return spec.commandLine().getErr();
-    }
+public final class BenchCommand extends LladaCommand {
 
     @Mixin
     ModelOptions model;
@@ -77,13 +65,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (runs < 1 || warmup < 0 || promptLength < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--runs must be >= 1, --warmup >= 0 and --prompt-length >= 1");
+            throw usage("--runs must be >= 1, --warmup >= 0 and --prompt-length >= 1");
         }
-        if (!output.equals("table") && !output.equals("json")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--output must be table or json, not '" + output + "'");
-        }
+        requireOutput(output, "table", "json");
         long t0 = System.nanoTime();
         try (LoadedModel m = model.open(err(), false); Engine engine = engineOptions.create(m, err(), false)) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;

@@ -27,7 +27,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code llada2 chat}: a multi-turn conversation. */
 @Command(name = "chat", mixinStandardHelpOptions = true,
@@ -37,10 +36,7 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  llada2 chat --model ~/models/LLaDA2.0-mini",
                 "  printf 'Hi!\\nWhat did I just say?\\n' | llada2 chat --model DIR --quiet"})
-public final class ChatCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+public final class ChatCommand extends LladaCommand {
 
     @Mixin
     ModelOptions model;
@@ -62,8 +58,8 @@ public final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter err = err();
         Tokenizer tokenizer = tokenizerOptions.require(model.dir, "chat");
         boolean terminal = Terminal.interactive();
         try (LoadedModel m = model.open(err, quiet); Engine engine = engineOptions.create(m, err, quiet)) {

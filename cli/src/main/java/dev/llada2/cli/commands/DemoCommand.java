@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /**
  * {@code llada2 demo}: the whole pipeline on built-in defaults, with no download. A small
@@ -26,13 +25,10 @@ import java.util.concurrent.Callable;
                 + " gibberish. Point `generate` or `chat` at a real checkpoint for real answers.",
         footerHeading = "%nExamples:%n",
         footer = {"  llada2 demo", "  llada2 demo --prompt \"Hello there\" --gen-length 96"})
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand extends LladaCommand {
 
     /** Vocabulary of the demo model: the demo tokenizer's ids plus spare rows, as real checkpoints have. */
     static final int VOCAB = 640;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--dir", paramLabel = "DIR",
             description = "Where the demo model lives (default: $LLADA2_CACHE/demo, else ~/.cache/llada2/demo).")
@@ -47,7 +43,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter err = err();
         Path model = dir != null ? dir : defaultDir();
         if (!Files.exists(model.resolve("done"))) {
             err.println("llada2: writing the demo model (RANDOM weights) and tokenizer to " + model);

@@ -1,13 +1,11 @@
 package dev.llada2.cli.commands;
 
-import dev.llada2.cli.options.TokenizerOptions;
+import dev.llada2.cli.options.TokenizerSourceOptions;
 import dev.llada2.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /** {@code llada2 detokenize}: ids to text. */
 @Command(name = "detokenize", mixinStandardHelpOptions = true,
@@ -16,16 +14,10 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  llada2 detokenize --model ~/models/LLaDA2.0-mini --ids 9707,1879",
                 "  llada2 detokenize --tokenizer tokenizer.json --ids 151643,9707 --skip-special-tokens"})
-public final class DetokenizeCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model directory holding tokenizer.json.")
-    Path modelDir;
+public final class DetokenizeCommand extends LladaCommand {
 
     @Mixin
-    TokenizerOptions tokenizerOptions;
+    TokenizerSourceOptions source;
 
     @Option(names = "--ids", required = true, split = ",", paramLabel = "ID,ID,...", description = "Token ids.")
     int[] ids;
@@ -35,8 +27,8 @@ public final class DetokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Tokenizer tokenizer = TokenizerSource.load(spec, modelDir, tokenizerOptions);
-        spec.commandLine().getOut().println(tokenizer.decode(ids, skipSpecialTokens));
+        Tokenizer tokenizer = source.load("detokenize");
+        out().println(tokenizer.decode(ids, skipSpecialTokens));
         return 0;
     }
 }

@@ -6,25 +6,13 @@ import dev.llada2.backend.DeviceInfo;
 import picocli.CommandLine.Command;
 
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code llada2 devices}: what every backend sees. */
 @Command(name = "devices", mixinStandardHelpOptions = true,
         description = "Lists the CPU and every TornadoVM device (backend, name, global memory, max allocation), with"
                 + " the ids --device and hardware profiles use.",
         footerHeading = "%nExamples:%n", footer = {"  llada2 devices"})
-public final class DevicesCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    private java.io.PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
-
-    private java.io.PrintWriter err() {
-        return spec.commandLine().getErr();
-    }
+public final class DevicesCommand extends LladaCommand {
 
     @Override
     public Integer call() {

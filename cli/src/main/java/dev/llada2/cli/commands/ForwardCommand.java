@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 
 /** {@code llada2 forward}: one forward pass, every intermediate written to safetensors. */
@@ -35,18 +34,7 @@ import java.util.stream.IntStream;
         footerHeading = "%nExamples:%n",
         footer = {"  llada2 forward --model ../shared/models/tiny --ids 442,294,63,507 --out /tmp/fwd.safetensors",
                 "  llada2 forward --model DIR --ids 1,2,3 --attention bidirectional --out /tmp/bidi.safetensors"})
-public final class ForwardCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    private java.io.PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
-
-    private java.io.PrintWriter err() {
-        return spec.commandLine().getErr();
-    }
+public final class ForwardCommand extends LladaCommand {
 
     @Mixin
     ModelOptions model;
@@ -74,8 +62,7 @@ public final class ForwardCommand implements Callable<Integer> {
         AttentionMask mask = switch (attention) {
             case "block-causal" -> new AttentionMask.BlockCausal(blockLength);
             case "bidirectional" -> new AttentionMask.Bidirectional();
-            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--attention must be block-causal or bidirectional, not '" + attention + "'");
+            default -> throw usage("--attention must be block-causal or bidirectional, not '" + attention + "'");
         };
         try (LoadedModel m = model.open(err(), false); Engine engine = engineOptions.create(m, err(), false)) {
             ForwardTrace trace = new ForwardTrace();

@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.Callable;
 
 /** {@code llada2 generate}: block-diffusion generation from text or ids. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -41,10 +40,7 @@ import java.util.concurrent.Callable;
                 "  llada2 generate --model DIR --raw --prompt \"The capital of France is\" --gen-length 32",
                 "  llada2 generate --model DIR --prompt-ids 334,231,404,269,69 --output json --trace /tmp/steps.jsonl",
                 "  llada2 generate --model DIR --prompt \"Tell a story\" --temperature 0.8 --top-p 0.9 --seed 7"})
-public final class GenerateCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+public final class GenerateCommand extends LladaCommand {
 
     @Mixin
     ModelOptions model;
@@ -81,28 +77,15 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress, notes or summary on stderr.")
     boolean quiet;
 
-    private PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
-
-    private PrintWriter err() {
-        return spec.commandLine().getErr();
-    }
-
     @Override
     public Integer call() {
         if ((prompt == null) == (promptIds == null)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "give exactly one of --prompt TEXT and --prompt-ids ID,ID,...");
+            throw usage("give exactly one of --prompt TEXT and --prompt-ids ID,ID,...");
         }
         if (promptIds != null && (raw || system != null)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--raw and --system apply to --prompt, not to --prompt-ids");
+            throw usage("--raw and --system apply to --prompt, not to --prompt-ids");
         }
-        if (!output.equals("text") && !output.equals("json")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--output must be text or json, not '" + output + "'");
-        }
+        requireOutput(output, "text", "json");
         boolean json = output.equals("json");
         PrintWriter log = err();
         long t0 = System.nanoTime();

@@ -12,7 +12,6 @@ import picocli.CommandLine.Mixin;
 
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code llada2 info}: what a checkpoint holds. */
 @Command(name = "info", mixinStandardHelpOptions = true,
@@ -20,18 +19,7 @@ import java.util.concurrent.Callable;
                 + " bytes per dtype, tensors per file. Opens and validates the checkpoint; reads no weight values.",
         footerHeading = "%nExamples:%n",
         footer = {"  llada2 info --model ~/models/LLaDA2.0-mini"})
-public final class InfoCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    private java.io.PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
-
-    private java.io.PrintWriter err() {
-        return spec.commandLine().getErr();
-    }
+public final class InfoCommand extends LladaCommand {
 
     @Mixin
     ModelOptions model;

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import java.util.concurrent.Callable;
 
 /** {@code llada2 init-random}: a random-weight checkpoint in the real format. */
 @Command(name = "init-random", mixinStandardHelpOptions = true,
@@ -32,18 +31,7 @@ import java.util.concurrent.Callable;
                 "  llada2 init-random --preset mini --layers 4 --shards 3 --out /tmp/mini4",
                 "  llada2 init-random --preset flash --layers 2 --experts 64 --seed 7 --out /tmp/flash2",
                 "  llada2 init-random --preset tiny --set rope_theta=10000 --set use_qk_norm=false --out /tmp/t2"})
-public final class InitRandomCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    private java.io.PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
-
-    private java.io.PrintWriter err() {
-        return spec.commandLine().getErr();
-    }
+public final class InitRandomCommand extends LladaCommand {
 
     @Option(names = "--preset", defaultValue = "tiny", description = "tiny, mini or flash (default: ${DEFAULT-VALUE}).")
     String preset;

@@ -15,7 +15,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /** {@code llada2 plan}: placement and memory per device, from config.json alone. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
@@ -26,10 +25,7 @@ import java.util.concurrent.Callable;
         footer = {"  llada2 plan --config ~/models/LLaDA2.0-flash/config.json --profile gpu4x80-flash",
                 "  llada2 plan --model ~/models/LLaDA2.0-mini --profile gpu1x80-mini --gen-length 2048 --output json",
                 "  llada2 plan --list-profiles"})
-public final class PlanCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+public final class PlanCommand extends LladaCommand {
 
     static final class Source {
         @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model directory (its config.json).")
@@ -62,7 +58,7 @@ public final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (list) {
             for (String name : BundledProfiles.names()) {
                 out.printf("%-22s %s%n", name, BundledProfiles.load(name).description());
@@ -70,16 +66,11 @@ public final class PlanCommand implements Callable<Integer> {
             return 0;
         }
         if (source == null || profile == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "give --model DIR or --config FILE, and --profile NAME|FILE (--list-profiles shows the bundled ones)");
+            throw usage("give --model DIR or --config FILE, and --profile NAME|FILE (--list-profiles shows the bundled ones)");
         }
-        if (!output.equals("text") && !output.equals("json")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--output must be text or json, not '" + output + "'");
-        }
+        requireOutput(output, "text", "json");
         if (genLength < 1 || promptLength < 0 || blockLength < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--gen-length and --block-length must be >= 1, --prompt-length >= 0");
+            throw usage("--gen-length and --block-length must be >= 1, --prompt-length >= 0");
         }
         LLaDA2Config config = ConfigLoader.load(source.model != null ? source.model : source.config);
         HardwareProfile hw = ProfileLoader.load(profile);

@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /** {@code llada2 profile}: measures a device and writes the numbers into a profile. */
 @Command(name = "profile", mixinStandardHelpOptions = true,
@@ -22,10 +21,7 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  llada2 profile --device cpu --out my-rig.json",
                 "  llada2 profile --device tornado:0:0 --config ~/models/LLaDA2.0-flash/config.json --out my-rig.json"})
-public final class ProfileCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+public final class ProfileCommand extends LladaCommand {
 
     @Option(names = "--device", required = true, paramLabel = "D", description = "cpu or tornado:B:D.")
     String device;
@@ -39,8 +35,8 @@ public final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter stdout = out();
+        PrintWriter err = err();
         DeviceId id = DeviceId.parse(device);
         LLaDA2Config shapes = config != null ? ConfigLoader.load(config) : ConfigPresets.load("mini");
         err.println("llada2: measuring " + id + " (about a minute)...");

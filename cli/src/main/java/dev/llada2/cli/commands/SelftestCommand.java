@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code llada2 selftest}: every TornadoVM kernel against its CPU twin. */
 @Command(name = "selftest", mixinStandardHelpOptions = true,
@@ -20,17 +19,14 @@ import java.util.concurrent.Callable;
                 + " has nothing to test.",
         footerHeading = "%nExamples:%n",
         footer = {"  llada2 selftest", "  llada2 selftest --device tornado:0:1"})
-public final class SelftestCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+public final class SelftestCommand extends LladaCommand {
 
     @Option(names = "--device", paramLabel = "D", description = "tornado:B:D (default: every TornadoVM device).")
     String device;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         BackendProvider tornado = Backends.require("tornado");
         List<DeviceId> devices = device != null ? List.of(DeviceId.parse(device))
                 : tornado.devices().stream().map(DeviceInfo::id).toList();

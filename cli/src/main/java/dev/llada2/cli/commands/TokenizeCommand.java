@@ -3,7 +3,7 @@ package dev.llada2.cli.commands;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llada2.cli.options.TokenizerOptions;
+import dev.llada2.cli.options.TokenizerSourceOptions;
 import dev.llada2.cli.output.Json;
 import dev.llada2.errors.LladaException;
 import dev.llada2.tokenizer.Tokenizer;
@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /** {@code llada2 tokenize}: text to ids, one text or a JSONL batch. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
@@ -30,16 +29,10 @@ import java.util.concurrent.Callable;
         footer = {"  llada2 tokenize --model ~/models/LLaDA2.0-mini --text \"Hello world\"",
                 "  llada2 tokenize --tokenizer tokenizer.json --text \"Hello\" --json",
                 "  llada2 tokenize --tokenizer tokenizer.json --input texts.jsonl > ids.jsonl"})
-public final class TokenizeCommand implements Callable<Integer> {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model directory holding tokenizer.json.")
-    Path modelDir;
+public final class TokenizeCommand extends LladaCommand {
 
     @Mixin
-    TokenizerOptions tokenizerOptions;
+    TokenizerSourceOptions source;
 
     @Option(names = "--text", paramLabel = "TEXT", description = "The text to encode.")
     String text;
@@ -56,10 +49,10 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if ((text == null) == (input == null)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give exactly one of --text and --input");
+            throw usage("give exactly one of --text and --input");
         }
-        Tokenizer tokenizer = TokenizerSource.load(spec, modelDir, tokenizerOptions);
-        PrintWriter out = spec.commandLine().getOut();
+        Tokenizer tokenizer = source.load("tokenize");
+        PrintWriter out = out();
         if (text != null) {
             int[] ids = tokenizer.encode(text, !noSpecialTokens);
             if (json) {
