@@ -77,6 +77,32 @@ public final class CpuDevice implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts {@code work} on this device's threads and returns at once; {@link Pending#join()} waits.
+     * Lets several devices compute at the same time (e.g. the expert groups of one MoE layer).
+     */
+    public Pending start(Runnable work) {
+        java.util.concurrent.ForkJoinTask<?> task = pool.submit(work);
+        return () -> {
+            try {
+                task.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while computing on " + name, e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException(e.getCause());
+            }
+        };
+    }
+
+    /** Work started with {@link #start}. */
+    public interface Pending {
+        void join();
+    }
+
     private boolean insideOwnPool() {
         return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == pool;
     }

@@ -67,18 +67,25 @@ final class CpuMoe {
             }
         }
         float[] slotOut = new float[tokens * k * h];
+        // every device runs its experts at the same time; the home device's share runs on the caller
+        List<CpuDevice.Pending> pending = new ArrayList<>();
+        Runnable homeWork = () -> { };
         for (Map.Entry<CpuDevice, List<Integer>> on : expertsOn.entrySet()) {
             CpuDevice dev = on.getKey();
             List<Integer> list = on.getValue();
-            if (dev != home) {
-                countHandoff(list, slotsOf, k, h, stats);
-            }
-            dev.parallelFor(list.size(), i -> {
+            Runnable work = () -> dev.parallelFor(list.size(), i -> {
                 int e = list.get(i);
-                List<Integer> slots = slotsOf.get(e);
-                runExpert(w.experts().get(e), slots, k, h, m, weights, slotOut);
+                runExpert(w.experts().get(e), slotsOf.get(e), k, h, m, weights, slotOut);
             });
+            if (dev == home) {
+                homeWork = work;
+            } else {
+                countHandoff(list, slotsOf, k, h, stats);
+                pending.add(dev.start(work));
+            }
         }
+        homeWork.run();
+        pending.forEach(CpuDevice.Pending::join);
         for (int t = 0; t < tokens; t++) {
             java.util.Arrays.fill(out, t * h, (t + 1) * h, 0f);
             for (int j = 0; j < k; j++) {
