@@ -38,6 +38,20 @@ public record DeviceMatrix(String name, int rows, int cols, int format, int unit
         return parts.stream().mapToLong(p -> p.words().getNumBytesOfSegment()).sum();
     }
 
+    /**
+     * Bytes of the largest buffer {@link #stack} makes of {@code units} under {@code maxPartBytes}
+     * (above the limit only when a single unit, or a single row of a lone matrix, is larger).
+     */
+    public static long largestPart(List<Matrix> units, long maxPartBytes) {
+        Matrix first = units.getFirst();
+        long unit = first.bytes();
+        if (units.size() == 1 && unit > maxPartBytes && first.rows() > 1) {
+            long row = unit / first.rows();
+            return Math.max(row, maxPartBytes / row * row);
+        }
+        return Math.min(unit * units.size(), Math.max(unit, maxPartBytes / unit * unit));
+    }
+
     /** One checkpoint matrix, split by rows if it exceeds {@code maxPartBytes}. */
     public static DeviceMatrix upload(Matrix m, long maxPartBytes) {
         return stack(m.name(), List.of(m), maxPartBytes);

@@ -1,0 +1,136 @@
+package dev.llada2.tornado.plan;
+
+import dev.llada2.errors.LladaException;
+import dev.llada2.runtime.EngineStats;
+import dev.llada2.tornado.graphs.BuiltGraph;
+import uk.ac.manchester.tornado.api.DataRange;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+/**
+ * One {@link TornadoExecutionPlan} holding the graphs placed on one device, in the order they run.
+ * It executes one graph at a time (TornadoVM links consumed buffers to the graph executed just
+ * before, so callers run them in order), wraps TornadoVM failures with the graph and device, fetches
+ * partial results, and counts every byte it moves in the engine's {@link EngineStats}: a graph's
+ * {@code FIRST_EXECUTION} uploads on its first run, its {@code EVERY_EXECUTION} uploads on every run,
+ * and exactly the elements of each partial fetch.
+ */
+public final class DevicePlan implements AutoCloseable {
+
+    private final TornadoExecutionPlan plan;
+    private final List<BuiltGraph> graphs;
+    private final boolean[] executed;
+    private final EngineStats stats;
+    private final String device;
+    private final long compileNanos;
+
+    /**
+     * Builds the plan and JIT-compiles every graph ({@code withPreCompilation}), timed.
+     *
+     * @param device    where all graphs run
+     * @param label     the device as users name it, for messages
+     */
+    public DevicePlan(List<BuiltGraph> graphs, GridScheduler grids, TornadoDevice device, String label,
+                      EngineStats stats) {
+        this.graphs = List.copyOf(graphs);
+        this.executed = new boolean[graphs.size()];
+        this.stats = stats;
+        this.device = label;
+        long t0 = System.nanoTime();
+        try {
+            this.plan = new TornadoExecutionPlan(graphs.stream().map(BuiltGraph::graph).toArray(ImmutableTaskGraph[]::new));
+            plan.withDevice(device).withGridScheduler(grids).withPreCompilation();
+        } catch (RuntimeException | Error e) {
+            throw failure("compiling the task graphs", e);
+        }
+        this.compileNanos = System.nanoTime() - t0;
+    }
+
+    /** Runs graph {@code index} once. */
+    public TornadoExecutionResult execute(int index) {
+        BuiltGraph g = graphs.get(index);
+        TornadoExecutionResult r;
+        try {
+            r = plan.withGraph(index).execute();
+        } catch (RuntimeException | Error e) {
+            throw failure("running graph '" + g.name() + "'", e);
+        }
+        stats.addHostToDevice(g.uploadEachBytes() + (executed[index] ? 0 : g.uploadOnceBytes()));
+        executed[index] = true;
+        return r;
+    }
+
+    /** The first {@code n} elements of {@code array} from the device (a graph of {@code result} holds it). */
+    public float[] fetch(TornadoExecutionResult result, FloatArray array, int n) {
+        transfer(result, array, n);
+        float[] out = new float[n];
+        MemorySegment.copy(array.getSegment(), ValueLayout.JAVA_FLOAT, 0, out, 0, n);
+        return out;
+    }
+
+    public int[] fetch(TornadoExecutionResult result, IntArray array, int n) {
+        transfer(result, array, n);
+        int[] out = new int[n];
+        MemorySegment.copy(array.getSegment(), ValueLayout.JAVA_INT, 0, out, 0, n);
+        return out;
+    }
+
+    private void transfer(TornadoExecutionResult result, TornadoNativeArray array, int n) {
+        if (n == 0) {
+            return;
+        }
+        try {
+            result.transferToHost(new DataRange(array).withSize(n));
+        } catch (RuntimeException | Error e) {
+            throw failure("fetching " + n + " elements", e);
+        }
+        stats.addDeviceToHost((long) array.getElementSize() * n);
+    }
+
+    /** Seconds spent JIT-compiling the graphs at creation. */
+    public double compileSeconds() {
+        return compileNanos / 1e9;
+    }
+
+    /** Bytes the graphs upload once (weights, tables, caches, scratch): what the plan holds on the device. */
+    public long residentBytes() {
+        return graphs.stream().mapToLong(BuiltGraph::uploadOnceBytes).sum()
+                + graphs.stream().mapToLong(BuiltGraph::uploadEachBytes).sum();
+    }
+
+    public int graphCount() {
+        return graphs.size();
+    }
+
+    private LladaException failure(String what, Throwable e) {
+        if (e instanceof VirtualMachineError vme) {
+            throw vme;
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return LladaException.runtime("TornadoVM failed " + what + " on " + device + ": " + e
+                + (root != e ? " (cause: " + root + ")" : ""), e);
+    }
+
+    @Override
+    public void close() {
+        try {
+            plan.freeDeviceMemory();
+            plan.close();
+        } catch (Exception e) {
+            throw LladaException.runtime("TornadoVM failed releasing the memory of " + device + ": " + e, e);
+        }
+    }
+}
