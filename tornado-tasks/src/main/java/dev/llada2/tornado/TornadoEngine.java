@@ -197,9 +197,14 @@ public final class TornadoEngine implements Engine {
                 }
             }
             for (int i = 0; i < s.layers().size(); i++) {
-                last = s.runLayer(i);
+                LayerGraph g = s.layers().get(i);
+                TornadoExecutionResult attention = s.runAttention(i);
                 if (trace.enabled()) {
-                    traceLayer(s, s.layers().get(i), last, tokens, trace);
+                    trace.layer("attn_out", g.layer(), s.plan().fetch(attention, g.attnOut(), tokens * h), tokens, h);
+                }
+                last = s.runFeedForward(i);
+                if (trace.enabled()) {
+                    traceFeedForward(s, g, last, tokens, trace);
                 }
             }
             if (si + 1 < stages.size()) {
@@ -213,10 +218,13 @@ public final class TornadoEngine implements Engine {
         }
     }
 
-    private void traceLayer(Stage s, LayerGraph g, TornadoExecutionResult r, int tokens, TraceSink trace) {
+    /**
+     * Trace downloads of a feed-forward graph, fetched before the next graph runs (TornadoVM fetches
+     * from the graph executed last).
+     */
+    private void traceFeedForward(Stage s, LayerGraph g, TornadoExecutionResult r, int tokens, TraceSink trace) {
         int h = c.hiddenSize();
         int l = g.layer();
-        trace.layer("attn_out", l, s.plan().fetch(r, g.attnOut(), tokens * h), tokens, h);
         trace.layer("mlp_out", l, s.plan().fetch(r, g.mlpOut(), tokens * h), tokens, h);
         trace.layer("layer_out", l, s.plan().fetch(r, s.shared().hidden(), tokens * h), tokens, h);
         g.moe().ifPresent(m -> {
@@ -285,6 +293,25 @@ public final class TornadoEngine implements Engine {
     /** Seconds of the warm-up pass at creation (weight upload and first execution of every kernel). */
     public double firstPassSeconds() {
         return firstPassSeconds;
+    }
+
+    /**
+     * Host-to-device bytes of all graph executions as TornadoVM's own profiler counted them, when the
+     * engine was created with {@link TornadoEngineOptions#profile()} (else 0): a cross-check of
+     * {@link #stats()}.
+     */
+    public long profiledHostToDeviceBytes() {
+        return stages.stream().mapToLong(s -> s.plan().profiledHostToDevice()).sum();
+    }
+
+    /** Device-to-host bytes TornadoVM copied inside graph executions (profile option); the engine declares none. */
+    public long profiledDeviceToHostBytes() {
+        return stages.stream().mapToLong(s -> s.plan().profiledDeviceToHost()).sum();
+    }
+
+    /** Every task of every device plan as {@code graph.task}, in execution order. */
+    public List<String> taskNames() {
+        return stages.stream().flatMap(s -> s.plan().taskNames().stream()).toList();
     }
 
     public TornadoEngineOptions options() {

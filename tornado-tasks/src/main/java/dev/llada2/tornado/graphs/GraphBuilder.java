@@ -6,6 +6,9 @@ import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * A {@link TaskGraph} under construction that also records what its declarations will move between
  * host and device, so the engine can count transfer bytes without guessing, and registers each
@@ -30,6 +33,7 @@ public final class GraphBuilder {
     private final GridScheduler grids;
     private long uploadOnceBytes;
     private long uploadEachBytes;
+    private final List<String> tasks = new ArrayList<>();
 
     public GraphBuilder(String name, GridScheduler grids) {
         this.name = name;
@@ -78,6 +82,7 @@ public final class GraphBuilder {
     public TaskName task(TaskName.Op op, int part, WorkerGrid grid) {
         TaskName t = TaskName.of(name, op, part);
         grids.addWorkerGrid(t.qualified(), grid);
+        tasks.add(t.task());
         return t;
     }
 
@@ -86,7 +91,7 @@ public final class GraphBuilder {
     }
 
     public BuiltGraph build() {
-        return new BuiltGraph(name, graph.snapshot(), uploadOnceBytes, uploadEachBytes);
+        return new BuiltGraph(name, graph.snapshot(), uploadOnceBytes, uploadEachBytes, List.copyOf(tasks));
     }
 
     /** Bytes TornadoVM copies for whole arrays: the data and the 16-byte array header. */

@@ -3,7 +3,8 @@ package dev.llada2.tornado.graphs;
 /**
  * The name of a task: its graph and its id inside the graph. The graph builders name tasks with it
  * and register their grids under {@link #qualified()}, so a task and its grid cannot disagree.
- * Graph names follow the model: {@code embedding}, {@code layer<l>}, {@code head}; task ids follow
+ * Graph names follow the model: {@code embedding}, {@code layer<l>_attention}, {@code layer<l>_mlp},
+ * {@code head}; task ids follow
  * the operation, with {@code _p<k>} for the k-th part of a weight split across device buffers.
  */
 public record TaskName(String graph, String task) {
@@ -23,8 +24,14 @@ public record TaskName(String graph, String task) {
     public static final String EMBEDDING_GRAPH = "embedding";
     public static final String HEAD_GRAPH = "head";
 
-    public static String layerGraph(int layer) {
-        return "layer" + layer;
+    /** The attention half of layer {@code layer} (norms, QKV, RoPE, attention, output projection). */
+    public static String attentionGraph(int layer) {
+        return "layer" + layer + "_attention";
+    }
+
+    /** The feed-forward half of layer {@code layer} (dense MLP or MoE). */
+    public static String feedForwardGraph(int layer) {
+        return "layer" + layer + "_mlp";
     }
 
     public static TaskName of(String graph, Op op) {

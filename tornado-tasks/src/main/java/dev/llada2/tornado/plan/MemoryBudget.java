@@ -17,16 +17,19 @@ public final class MemoryBudget {
     private final DeviceInfo device;
     private final long usable;
     private final long cap;
+    private final boolean engineLimit;
     private long total;
 
     /**
-     * @param usable bytes the engine may allocate on the device
-     * @param cap    TornadoVM's configured cap, for the message
+     * @param usable      bytes the engine may allocate on the device
+     * @param cap         TornadoVM's configured cap, for the message
+     * @param engineLimit the engine options lowered {@code usable} below what TornadoVM allows
      */
-    public MemoryBudget(DeviceInfo device, long usable, long cap) {
+    public MemoryBudget(DeviceInfo device, long usable, long cap, boolean engineLimit) {
         this.device = device;
         this.usable = usable;
         this.cap = cap;
+        this.engineLimit = engineLimit;
     }
 
     /** Adds a tensor (or a group named by a pattern) of {@code bytes}; {@code largestPart} must fit one buffer. */
@@ -40,7 +43,8 @@ public final class MemoryBudget {
         if (total > usable) {
             throw LladaException.runtime("the model does not fit on " + device.id() + " (" + device.name() + "): "
                     + tensor + " brings the device buffers to " + gib(total) + " but only " + gib(usable)
-                    + " are usable (device global memory " + gib(device.globalMemory())
+                    + " are usable (" + (engineLimit ? "the engine's maxDeviceBytes limit; " : "")
+                    + "device global memory " + gib(device.globalMemory())
                     + ", TornadoVM cap -Dtornado.device.memory=" + gib(cap) + "). Raise the cap (e.g."
                     + " LLADA2_JAVA_OPTS=-Dtornado.device.memory=" + Math.max(1, (total >> 30) + 1)
                     + "GB) if the device has the memory, or place fewer layers on this device.");

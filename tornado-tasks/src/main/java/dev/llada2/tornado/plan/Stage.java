@@ -69,7 +69,9 @@ public final class Stage implements AutoCloseable {
         DeviceInfo info = TornadoDevices.info(device);
         long maxPart = Math.min(MAX_PART_BYTES, o.maxPartBytes() > 0 ? Math.min(o.maxPartBytes(), info.maxAllocation())
                 : info.maxAllocation());
-        MemoryBudget budget = new MemoryBudget(info, TornadoDevices.usableMemory(info), TornadoDevices.memoryCap());
+        long usable = TornadoDevices.usableMemory(info);
+        MemoryBudget budget = new MemoryBudget(info, o.maxDeviceBytes() > 0 ? Math.min(o.maxDeviceBytes(), usable)
+                : usable, TornadoDevices.memoryCap(), o.maxDeviceBytes() > 0);
         List<LayerWeights> span = w.layers().subList(firstLayer, endLayer);
         checkWeights(w, span, embedding, withHead, maxPart, budget);
 
@@ -85,7 +87,8 @@ public final class Stage implements AutoCloseable {
                     : embedding ? LayerGraph.Entry.AFTER_EMBEDDING : LayerGraph.Entry.STAGE_START;
             LayerGraph g = new LayerGraph(c, l, shared, entry, maxPart, grids);
             layers.add(g);
-            graphs.add(g.built());
+            graphs.add(g.attention());
+            graphs.add(g.feedForward());
         }
         Optional<HeadGraph> head = Optional.empty();
         if (withHead) {
@@ -97,7 +100,8 @@ public final class Stage implements AutoCloseable {
         long resident = graphs.stream().mapToLong(g -> g.uploadOnceBytes() + g.uploadEachBytes()).sum();
         budget.add("the KV caches (" + o.maxSequence() + " positions), activations (" + o.maxTokens()
                 + " tokens per pass) and tables", Math.max(0, resident - weights), 0);
-        DevicePlan plan = new DevicePlan(graphs, grids, tornadoDevice, device + " (" + info.name() + ")", stats);
+        DevicePlan plan = new DevicePlan(graphs, grids, tornadoDevice, device + " (" + info.name() + ")", stats,
+                o.profile());
         return new Stage(device, info, shared, embedding, firstLayer, List.copyOf(layers), head, plan);
     }
 
@@ -176,9 +180,14 @@ public final class Stage implements AutoCloseable {
         return plan.execute(0);
     }
 
-    /** Runs the stage's i-th layer graph (layer {@code firstLayer + i}). */
-    public TornadoExecutionResult runLayer(int i) {
-        return plan.execute((hasEmbedding ? 1 : 0) + i);
+    /** Runs the attention graph of the stage's i-th layer (layer {@code firstLayer + i}). */
+    public TornadoExecutionResult runAttention(int i) {
+        return plan.execute((hasEmbedding ? 1 : 0) + 2 * i);
+    }
+
+    /** Runs the feed-forward graph of the stage's i-th layer; right after {@link #runAttention}. */
+    public TornadoExecutionResult runFeedForward(int i) {
+        return plan.execute((hasEmbedding ? 1 : 0) + 2 * i + 1);
     }
 
     public TornadoExecutionResult runHead() {
