@@ -42,8 +42,7 @@ public final class TornadoEngine implements Engine {
     private final TornadoEngineOptions options;
     private final List<Stage> stages;
     private final EngineStats stats = new EngineStats();
-    private final double compileSeconds;
-    private final double firstPassSeconds;
+    private final double warmUpSeconds;
     private int cacheLength;
 
     /** The whole model on one device, default capacities. */
@@ -84,10 +83,14 @@ public final class TornadoEngine implements Engine {
             throw e;
         }
         this.stages = List.copyOf(built);
-        this.compileSeconds = stages.stream().mapToDouble(s -> s.plan().compileSeconds()).sum();
         long t0 = System.nanoTime();
-        warmUp();
-        this.firstPassSeconds = (System.nanoTime() - t0) / 1e9;
+        try {
+            warmUp();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.warmUpSeconds = (System.nanoTime() - t0) / 1e9;
     }
 
     private static void checkPlacement(List<DeviceId> devices, int[] layerDevice, int layers) {
@@ -106,9 +109,10 @@ public final class TornadoEngine implements Engine {
     }
 
     /**
-     * One pass of one token with a one-row greedy head: uploads every weight and buffer
-     * ({@code FIRST_EXECUTION}) and runs every kernel once, so the first real forward is not slower
-     * than the rest. Leaves the cache empty (the position-0 keys it wrote are overwritten).
+     * One pass of one token with a one-row greedy head: TornadoVM JIT-compiles every kernel, uploads
+     * every weight and buffer ({@code FIRST_EXECUTION}) and runs each kernel once, so the first real
+     * forward is not slower than the rest. Leaves the cache empty (the position-0 keys it wrote are
+     * overwritten).
      */
     private void warmUp() {
         run(new int[] {0}, 0, 0, new int[] {0}, true, TraceSink.NONE);
@@ -285,14 +289,12 @@ public final class TornadoEngine implements Engine {
         return stats;
     }
 
-    /** Seconds spent JIT-compiling all task graphs at creation. */
-    public double compileSeconds() {
-        return compileSeconds;
-    }
-
-    /** Seconds of the warm-up pass at creation (weight upload and first execution of every kernel). */
-    public double firstPassSeconds() {
-        return firstPassSeconds;
+    /**
+     * Seconds of the warm-up pass at creation: JIT compilation of every kernel, the one-time upload of
+     * the weights and the first execution.
+     */
+    public double warmUpSeconds() {
+        return warmUpSeconds;
     }
 
     /**
@@ -323,8 +325,8 @@ public final class TornadoEngine implements Engine {
         String where = stages.stream().map(s -> s.device() + " (" + s.info().name() + ", layers " + s.firstLayer()
                 + ".." + (s.firstLayer() + s.layers().size() - 1) + ")").collect(Collectors.joining(" -> "));
         return String.format(Locale.ROOT, "tornado engine on %s; passes of up to %d tokens, KV cache of %d"
-                        + " positions; graphs compiled in %.1f s, warm-up pass %.1f s", where, options.maxTokens(),
-                options.maxSequence(), compileSeconds, firstPassSeconds);
+                        + " positions; warm-up (JIT compile, weight upload, first pass) %.1f s", where,
+                options.maxTokens(), options.maxSequence(), warmUpSeconds);
     }
 
     @Override

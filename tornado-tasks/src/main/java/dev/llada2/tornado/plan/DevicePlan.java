@@ -35,13 +35,15 @@ public final class DevicePlan implements AutoCloseable {
     private final boolean[] executed;
     private final EngineStats stats;
     private final String device;
-    private final long compileNanos;
     private final boolean profile;
     private long profiledHostToDevice;
     private long profiledDeviceToHost;
 
     /**
-     * Builds the plan and JIT-compiles every graph ({@code withPreCompilation}), timed.
+     * Builds the plan. TornadoVM JIT-compiles each graph on its first execution (the engine's warm-up
+     * pass). {@code withPreCompilation()} is deliberately not used: TornadoVM 5.2 then fails every
+     * later launch of the plan once any other plan on the same device has been closed (a device-wide
+     * "reset() was called after warmup()" flag), which a self-test or a second engine would trigger.
      *
      * @param device    where all graphs run
      * @param label     the device as users name it, for messages
@@ -54,18 +56,15 @@ public final class DevicePlan implements AutoCloseable {
         this.stats = stats;
         this.device = label;
         this.profile = profile;
-        long t0 = System.nanoTime();
         try {
             this.plan = new TornadoExecutionPlan(graphs.stream().map(BuiltGraph::graph).toArray(ImmutableTaskGraph[]::new));
             plan.withDevice(device).withGridScheduler(grids);
             if (profile) {
                 plan.withProfiler(ProfilerMode.SILENT);
             }
-            plan.withPreCompilation();
         } catch (RuntimeException | Error e) {
-            throw failure("compiling the task graphs", e);
+            throw failure("setting up the task graphs", e);
         }
-        this.compileNanos = System.nanoTime() - t0;
     }
 
     /** Runs graph {@code index} once. */
@@ -124,11 +123,6 @@ public final class DevicePlan implements AutoCloseable {
     /** Device-to-host bytes TornadoVM copied as part of graph executions (the engine declares none). */
     public long profiledDeviceToHost() {
         return profiledDeviceToHost;
-    }
-
-    /** Seconds spent JIT-compiling the graphs at creation. */
-    public double compileSeconds() {
-        return compileNanos / 1e9;
     }
 
     /** Bytes the graphs upload once (weights, tables, caches, scratch): what the plan holds on the device. */
