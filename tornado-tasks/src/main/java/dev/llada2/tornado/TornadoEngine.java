@@ -311,6 +311,11 @@ public final class TornadoEngine implements Engine {
         return stages.stream().mapToLong(s -> s.plan().profiledDeviceToHost()).sum();
     }
 
+    /** JIT compilation seconds as TornadoVM's profiler reported them (profile option, else 0). */
+    public double profiledCompileSeconds() {
+        return stages.stream().mapToLong(s -> s.plan().profiledCompileNanos()).sum() / 1e9;
+    }
+
     /** Every task of every device plan as {@code graph.task}, in execution order. */
     public List<String> taskNames() {
         return stages.stream().flatMap(s -> s.plan().taskNames().stream()).toList();

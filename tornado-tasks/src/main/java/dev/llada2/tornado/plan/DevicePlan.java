@@ -38,6 +38,7 @@ public final class DevicePlan implements AutoCloseable {
     private final boolean profile;
     private long profiledHostToDevice;
     private long profiledDeviceToHost;
+    private long profiledCompileNanos;
 
     /**
      * Builds the plan. TornadoVM JIT-compiles each graph on its first execution (the engine's warm-up
@@ -81,6 +82,7 @@ public final class DevicePlan implements AutoCloseable {
         if (profile) {
             profiledHostToDevice += r.getProfilerResult().getTotalBytesCopyIn();
             profiledDeviceToHost += r.getProfilerResult().getTotalBytesCopyOut();
+            profiledCompileNanos += r.getProfilerResult().getCompileTime();
         }
         return r;
     }
@@ -118,6 +120,11 @@ public final class DevicePlan implements AutoCloseable {
      */
     public long profiledHostToDevice() {
         return profiledHostToDevice;
+    }
+
+    /** JIT compilation time TornadoVM's profiler reported (Java bytecode to device binary), all graphs. */
+    public long profiledCompileNanos() {
+        return profiledCompileNanos;
     }
 
     /** Device-to-host bytes TornadoVM copied as part of graph executions (the engine declares none). */
