@@ -33,11 +33,6 @@ public record DeviceMatrix(String name, int rows, int cols, int format, int unit
         }
     }
 
-    /** Bytes of the weights on the device, all parts. */
-    public long bytes() {
-        return parts.stream().mapToLong(p -> p.words().getNumBytesOfSegment()).sum();
-    }
-
     /**
      * Bytes of the largest buffer {@link #stack} makes of {@code units} under {@code maxPartBytes}
      * (above the limit only when a single unit, or a single row of a lone matrix, is larger).

@@ -127,9 +127,4 @@ public final class WeightDecode {
                     + " weights, not " + dtype);
         };
     }
-
-    /** 16-bit words per element of a format. */
-    public static int wordsPerElement(int format) {
-        return format == F32 ? 2 : 1;
-    }
 }

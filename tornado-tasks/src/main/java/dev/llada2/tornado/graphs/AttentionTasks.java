@@ -38,7 +38,6 @@ final class AttentionTasks {
     final FloatArray attnOut;
     /** Post-attention-norm activations, the feed-forward's input. */
     final FloatArray normed;
-    final long cacheBytes;
 
     AttentionTasks(LLaDA2Config c, LayerWeights w, SharedBuffers sh, GraphBuilder b, long maxPartBytes) {
         AttentionWeights att = w.attention();
@@ -61,7 +60,6 @@ final class AttentionTasks {
         FloatArray values = new FloatArray(sh.maxSequence() * c.kvDim());
         this.attnOut = sh.activations(hidden);
         this.normed = sh.activations(hidden);
-        this.cacheBytes = GraphBuilder.bytes(keys, values);
         b.uploadOnce(inputNorm, postNorm, qkNorm, a, qkv, q, context, keys, values, attnOut, normed);
         uploadParts(b, qkvW, denseW);
         Optional<FloatArray> qkvBias = att.qkvBias().map(FloatArray::fromArray);

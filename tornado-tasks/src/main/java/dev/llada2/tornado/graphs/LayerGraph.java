@@ -52,7 +52,6 @@ public final class LayerGraph {
     private final FloatArray attnOut;
     private final FloatArray mlpOut;
     private final Optional<MoeTasks> moe;
-    private final long cacheBytes;
 
     public LayerGraph(LLaDA2Config c, LayerWeights w, SharedBuffers sh, Entry entry, long maxPartBytes,
                       GridScheduler grids) {
@@ -67,7 +66,6 @@ public final class LayerGraph {
         }
         AttentionTasks attentionTasks = new AttentionTasks(c, w, sh, a, maxPartBytes);
         this.attnOut = attentionTasks.attnOut;
-        this.cacheBytes = attentionTasks.cacheBytes;
         FloatArray normed = attentionTasks.normed;
         this.attention = a.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin(), normed)
                 .downloadOnDemand(attnOut)
@@ -119,10 +117,5 @@ public final class LayerGraph {
     /** Router outputs of a MoE layer. */
     public Optional<MoeTasks> moe() {
         return moe;
-    }
-
-    /** Bytes of this layer's KV cache on the device. */
-    public long cacheBytes() {
-        return cacheBytes;
     }
 }

@@ -132,12 +132,6 @@ public final class DevicePlan implements AutoCloseable {
         return profiledDeviceToHost;
     }
 
-    /** Bytes the graphs upload once (weights, tables, caches, scratch): what the plan holds on the device. */
-    public long residentBytes() {
-        return graphs.stream().mapToLong(BuiltGraph::uploadOnceBytes).sum()
-                + graphs.stream().mapToLong(BuiltGraph::uploadEachBytes).sum();
-    }
-
     public int graphCount() {
         return graphs.size();
     }
