@@ -1,0 +1,135 @@
+package dev.llada2.tornado.graphs;
+
+import dev.llada2.config.LLaDA2Config;
+import dev.llada2.tornado.format.DeviceMatrix;
+import dev.llada2.tornado.kernels.AttentionKernels;
+import dev.llada2.tornado.kernels.ElementwiseKernels;
+import dev.llada2.tornado.kernels.MatMulKernels;
+import dev.llada2.tornado.kernels.NormKernels;
+import dev.llada2.tornado.kernels.RopeKernels;
+import dev.llada2.weights.AttentionWeights;
+import dev.llada2.weights.LayerWeights;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
+import java.util.Optional;
+
+/**
+ * The attention half of a layer graph (spec §4.3), residual add and post-attention norm included:
+ *
+ * <pre>
+ *   input_norm          hidden, input_layernorm            --&gt; a [T, H]
+ *   qkv[_pK]            a, query_key_value part K          --&gt; qkv [T, (nh + 2 nkv) hd]
+ *   qkv_bias            (use_qkv_bias only)                --&gt; qkv
+ *   qk_norm_rope        qkv, query/key_layernorm, cos/sin  --&gt; q [T, nh hd], keys/values cache rows start..start+T
+ *   attention           q, keys, values (cache, own rows)  --&gt; context [T, nh hd]
+ *   attention_out[_pK]  context, dense part K              --&gt; attn_out [T, H]
+ *   attention_out_bias  (use_bias only)                    --&gt; attn_out
+ *   attention_residual  hidden += attn_out
+ *   post_norm           hidden, post_attention_layernorm   --&gt; m [T, H]   (input of the feed-forward)
+ * </pre>
+ *
+ * The layer's KV cache ({@code [maxSequence, kvHeads * headDim]} keys and values) lives in this graph
+ * for the life of the engine; nothing of it crosses to the host.
+ */
+final class AttentionTasks {
+
+    /** Output of the attention block before the residual add (traced as {@code attn_out}). */
+    final FloatArray attnOut;
+    /** Post-attention-norm activations, the feed-forward's input. */
+    final FloatArray normed;
+
+    AttentionTasks(LLaDA2Config c, LayerWeights w, SharedBuffers sh, GraphBuilder b, long maxPartBytes) {
+        AttentionWeights att = w.attention();
+        int hidden = c.hiddenSize();
+        int hd = c.headDim();
+        int rows = c.qkvRows();
+        int qDim = c.queryDim();
+        FloatArray inputNorm = FloatArray.fromArray(w.inputNorm());
+        FloatArray postNorm = FloatArray.fromArray(w.postNorm());
+        FloatArray qkNorm = new FloatArray(2 * hd);
+        att.queryNorm().ifPresent(qn -> copy(qn, qkNorm, 0));
+        att.keyNorm().ifPresent(kn -> copy(kn, qkNorm, hd));
+        DeviceMatrix qkvW = DeviceMatrix.upload(att.qkv(), maxPartBytes);
+        DeviceMatrix denseW = DeviceMatrix.upload(att.dense(), maxPartBytes);
+        FloatArray a = sh.activations(hidden);
+        FloatArray qkv = sh.activations(rows);
+        FloatArray q = sh.activations(qDim);
+        FloatArray context = sh.activations(qDim);
+        FloatArray keys = new FloatArray(sh.maxSequence() * c.kvDim());
+        FloatArray values = new FloatArray(sh.maxSequence() * c.kvDim());
+        this.attnOut = sh.activations(hidden);
+        this.normed = sh.activations(hidden);
+        b.uploadOnce(inputNorm, postNorm, qkNorm, a, qkv, q, context, keys, values, attnOut, normed);
+        uploadParts(b, qkvW, denseW);
+        Optional<FloatArray> qkvBias = att.qkvBias().map(FloatArray::fromArray);
+        Optional<FloatArray> denseBias = att.denseBias().map(FloatArray::fromArray);
+        qkvBias.ifPresent(b::uploadOnce);
+        denseBias.ifPresent(b::uploadOnce);
+        float eps = c.rmsNormEps();
+        int maxT = sh.maxTokens();
+
+        TaskName t = b.task(TaskName.Op.INPUT_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
+        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), sh.hidden(), inputNorm, sh.params(), a,
+                hidden, eps);
+        matmul(b, TaskName.Op.QKV, qkvW, a, qkv, sh);
+        bias(b, TaskName.Op.QKV_BIAS, qkvBias, qkv, rows, sh);
+        int threads = Grids.headThreads(hd);
+        int slots = c.numAttentionHeads() + 2 * c.numKeyValueHeads();
+        t = b.task(TaskName.Op.QK_NORM_ROPE, Grids.groups(maxT * slots, threads));
+        b.graph().task(t.task(), RopeKernels::qkNormRope, new KernelContext(), qkv, qkNorm, sh.rope().cos(),
+                sh.rope().sin(), sh.params(), q, keys, values, c.numAttentionHeads(), c.numKeyValueHeads(), hd,
+                sh.rope().half(), att.queryNorm().isPresent() ? 1 : 0, eps);
+        t = b.task(TaskName.Op.ATTENTION, Grids.groups(maxT * c.numAttentionHeads(), threads));
+        b.graph().task(t.task(), AttentionKernels::attention, new KernelContext(), q, keys, values, sh.params(),
+                context, c.numAttentionHeads(), c.numKeyValueHeads(), hd, (float) Math.pow(hd, -0.5));
+        matmul(b, TaskName.Op.ATTENTION_OUT, denseW, context, attnOut, sh);
+        bias(b, TaskName.Op.ATTENTION_OUT_BIAS, denseBias, attnOut, hidden, sh);
+        residual(b, TaskName.Op.ATTENTION_RESIDUAL, attnOut, sh, hidden);
+        t = b.task(TaskName.Op.POST_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
+        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), sh.hidden(), postNorm, sh.params(),
+                normed, hidden, eps);
+    }
+
+    /** Declares the upload of every part of the matrices (before any task: uploads come first). */
+    static void uploadParts(GraphBuilder b, DeviceMatrix... matrices) {
+        for (DeviceMatrix m : matrices) {
+            for (DeviceMatrix.Part part : m.parts()) {
+                b.uploadOnce(part.words());
+            }
+        }
+    }
+
+    /** {@code y = W x} for the pass's tokens, one task per part of {@code w}. */
+    static void matmul(GraphBuilder b, TaskName.Op op, DeviceMatrix w, FloatArray x, FloatArray y, SharedBuffers sh) {
+        int threads = Grids.matmulThreads(w.cols());
+        for (int p = 0; p < w.parts().size(); p++) {
+            DeviceMatrix.Part part = w.parts().get(p);
+            TaskName t = b.task(op, p, Grids.groups(part.rows(), threads));
+            b.graph().task(t.task(), MatMulKernels::matmul, new KernelContext(), part.words(), x, sh.params(),
+                    sh.scale(), y, w.cols(), w.format(), w.rows(), part.firstRow());
+        }
+    }
+
+    /** {@code hidden += delta} for the pass's tokens. */
+    static void residual(GraphBuilder b, TaskName.Op op, FloatArray delta, SharedBuffers sh, int width) {
+        TaskName t = b.task(op, Grids.items(sh.maxTokens() * width));
+        b.graph().task(t.task(), ElementwiseKernels::addInPlace, new KernelContext(), delta, sh.params(), sh.hidden(),
+                width);
+    }
+
+    private static void bias(GraphBuilder b, TaskName.Op op, Optional<FloatArray> bias, FloatArray y, int width,
+                             SharedBuffers sh) {
+        if (bias.isPresent()) {
+            TaskName t = b.task(op, Grids.items(sh.maxTokens() * width));
+            b.graph().task(t.task(), ElementwiseKernels::addBias, new KernelContext(), bias.get(), sh.params(), y,
+                    width);
+        }
+    }
+
+    private static void copy(float[] from, FloatArray to, int offset) {
+        for (int i = 0; i < from.length; i++) {
+            to.set(offset + i, from[i]);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.llada2.tornado.graphs;
+
+import dev.llada2.tornado.format.DeviceMatrix;
+import dev.llada2.tornado.kernels.MatMulKernels;
+import dev.llada2.weights.MlpWeights;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
+/**
+ * A SwiGLU MLP over every token of the pass (spec §4.4): the dense MLP of the first layers and the
+ * shared expert of MoE layers.
+ *
+ * <pre>
+ *   {gateUp}[_pK]   m, gate_proj/up_proj part K   --&gt; h [T, inter] = silu(gate m) * (up m)
+ *   {down}[_pK]     h, down_proj part K           --&gt; out [T, H]
+ * </pre>
+ */
+final class DenseMlpTasks {
+
+    private DenseMlpTasks() {
+    }
+
+    /** Declares the weights and scratch; the caller has declared {@code m} and {@code out}. */
+    static void add(GraphBuilder b, MlpWeights w, FloatArray m, FloatArray out, SharedBuffers sh, long maxPartBytes,
+                    TaskName.Op gateUpOp, TaskName.Op downOp) {
+        DeviceMatrix gate = DeviceMatrix.upload(w.gate(), maxPartBytes);
+        DeviceMatrix up = DeviceMatrix.upload(w.up(), maxPartBytes);
+        DeviceMatrix down = DeviceMatrix.upload(w.down(), maxPartBytes);
+        int inter = w.intermediate();
+        FloatArray h = sh.activations(inter);
+        b.uploadOnce(h);
+        AttentionTasks.uploadParts(b, gate, up, down);
+        int threads = Grids.matmulThreads(gate.cols());
+        for (int p = 0; p < gate.parts().size(); p++) {
+            DeviceMatrix.Part g = gate.parts().get(p);
+            DeviceMatrix.Part u = up.parts().get(p);
+            TaskName t = b.task(gateUpOp, p, Grids.groups(g.rows(), threads));
+            b.graph().task(t.task(), MatMulKernels::gateUpSwiGlu, new KernelContext(), g.words(), u.words(), m,
+                    sh.params(), sh.scale(), h, gate.cols(), gate.format(), inter, g.firstRow());
+        }
+        AttentionTasks.matmul(b, downOp, down, h, out, sh);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.llada2.tornado.graphs;
+
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A {@link TaskGraph} under construction that also records what its declarations will move between
+ * host and device, so the engine can count transfer bytes without guessing, and registers each
+ * task's grid under the task's {@link TaskName}.
+ *
+ * <p>Residency vocabulary (TornadoVM 5.2 semantics, checked on PoCL):
+ * <ul>
+ *   <li>{@link #uploadOnce}: {@code FIRST_EXECUTION}: weights, tables, caches and scratch. The graph
+ *       owns the device buffer; it lives as long as the plan.</li>
+ *   <li>{@link #uploadEach}: {@code EVERY_EXECUTION}: the small per-pass integer arrays.</li>
+ *   <li>{@link #consume}: {@code consumeFromDevice}: use the device buffer of the graph executed just
+ *       before this one (TornadoVM links buffers through the last executed graph, so the graphs of a
+ *       plan run in a fixed order and each one passes on what later ones need).</li>
+ *   <li>{@link #keepOnDevice}: {@code persistOnDevice}: hand the buffer on to the next graph; the
+ *       host may also fetch it on demand (traces, hand-offs).</li>
+ * </ul>
+ */
+public final class GraphBuilder {
+
+    private final String name;
+    private final TaskGraph graph;
+    private final GridScheduler grids;
+    private long uploadOnceBytes;
+    private long uploadEachBytes;
+    private final List<String> tasks = new ArrayList<>();
+
+    public GraphBuilder(String name, GridScheduler grids) {
+        this.name = name;
+        this.graph = new TaskGraph(name);
+        this.grids = grids;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The graph, for {@code task(...)} calls (one overload per kernel arity). */
+    public TaskGraph graph() {
+        return graph;
+    }
+
+    public GraphBuilder uploadOnce(TornadoNativeArray... arrays) {
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) arrays);
+        uploadOnceBytes += bytes(arrays);
+        return this;
+    }
+
+    public GraphBuilder uploadEach(TornadoNativeArray... arrays) {
+        graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays);
+        uploadEachBytes += bytes(arrays);
+        return this;
+    }
+
+    public GraphBuilder consume(TornadoNativeArray... arrays) {
+        graph.consumeFromDevice((Object[]) arrays);
+        return this;
+    }
+
+    public GraphBuilder keepOnDevice(TornadoNativeArray... arrays) {
+        graph.persistOnDevice((Object[]) arrays);
+        return this;
+    }
+
+    /** Buffers the host may fetch after an execution (traces), never transferred otherwise. */
+    public GraphBuilder downloadOnDemand(TornadoNativeArray... arrays) {
+        graph.transferToHost(DataTransferMode.UNDER_DEMAND, (Object[]) arrays);
+        return this;
+    }
+
+    /** Names the next task of {@code op} (part {@code part}) and registers its grid. */
+    public TaskName task(TaskName.Op op, int part, WorkerGrid grid) {
+        TaskName t = TaskName.of(name, op, part);
+        grids.addWorkerGrid(t.qualified(), grid);
+        tasks.add(t.task());
+        return t;
+    }
+
+    public TaskName task(TaskName.Op op, WorkerGrid grid) {
+        return task(op, 0, grid);
+    }
+
+    public BuiltGraph build() {
+        return new BuiltGraph(name, graph.snapshot(), uploadOnceBytes, uploadEachBytes, List.copyOf(tasks));
+    }
+
+    /** Bytes TornadoVM copies for whole arrays: the data and the 16-byte array header. */
+    public static long bytes(TornadoNativeArray... arrays) {
+        long b = 0;
+        for (TornadoNativeArray a : arrays) {
+            b += a.getNumBytesOfSegmentWithHeader();
+        }
+        return b;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.llada2.tornado.graphs;
+
+import dev.llada2.tornado.kernels.HeadKernels;
+import dev.llada2.tornado.kernels.MatMulKernels;
+import dev.llada2.tornado.kernels.NormKernels;
+import dev.llada2.tornado.kernels.RopeKernels;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+
+/**
+ * Every work-group size and grid shape of the backend, in one place. All kernels use 1-D grids of
+ * one of two shapes:
+ * <ul>
+ *   <li>{@link #groups}: one work-group of {@code L} threads per unit of work (an output row, a
+ *       (token, head) pair, a vocabulary chunk); global size {@code units * L};</li>
+ *   <li>{@link #items}: one work-item per unit (an element, a token, an expert), rounded up to
+ *       {@value #ITEM_LOCAL}; kernels ignore the surplus;</li>
+ * </ul>
+ * and the local sizes below. Grids are sized for the largest pass ({@code maxTokens}, head rows),
+ * never for the current one: kernels read the current counts from the params array and let the
+ * surplus work-groups exit, so one compiled graph serves every pass.
+ */
+public final class Grids {
+
+    /** Local size of one-item-per-unit kernels. */
+    public static final int ITEM_LOCAL = 64;
+    /** Threads per row of a matmul (capped by the row length, rounded to a power of two). */
+    public static final int MATMUL_THREADS = 128;
+    /** Vocabulary entries reduced by one work-group of the greedy head. */
+    public static final int GREEDY_CHUNK = 4096;
+
+    private Grids() {
+    }
+
+    /** {@code units} work-groups of {@code threads} work-items. */
+    public static WorkerGrid groups(int units, int threads) {
+        WorkerGrid g = new WorkerGrid1D(units * threads);
+        g.setLocalWork(threads, 1, 1);
+        return g;
+    }
+
+    /** One work-item per unit, rounded up to a whole work-group. */
+    public static WorkerGrid items(int units) {
+        int global = (units + ITEM_LOCAL - 1) / ITEM_LOCAL * ITEM_LOCAL;
+        WorkerGrid g = new WorkerGrid1D(global);
+        g.setLocalWork(ITEM_LOCAL, 1, 1);
+        return g;
+    }
+
+    /** Threads per row for a matmul over rows of {@code cols} elements. */
+    public static int matmulThreads(int cols) {
+        return Math.min(Math.min(MATMUL_THREADS, MatMulKernels.MAX_THREADS), powerOfTwoAtLeast(cols));
+    }
+
+    /** Threads per row of an RMSNorm over {@code width} elements. */
+    public static int normThreads(int width) {
+        return Math.min(NormKernels.MAX_THREADS, powerOfTwoAtLeast(width));
+    }
+
+    /** Threads per head of the QK-norm/RoPE and attention kernels: one per head element. */
+    public static int headThreads(int headDim) {
+        if (headDim > RopeKernels.MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("head_dim " + headDim + " exceeds the kernels' limit of "
+                    + RopeKernels.MAX_HEAD_DIM);
+        }
+        return powerOfTwoAtLeast(headDim);
+    }
+
+    /** Threads per vocabulary chunk of the greedy head. */
+    public static int greedyThreads(int chunk) {
+        return Math.min(HeadKernels.MAX_THREADS, powerOfTwoAtLeast(chunk));
+    }
+
+    /** Vocabulary chunks of the greedy head. */
+    public static int greedyChunks(int vocab, int chunk) {
+        return (vocab + chunk - 1) / chunk;
+    }
+
+    /** {@code n} rounded up to a multiple of the matmul token tile (activation buffers are padded so). */
+    public static int paddedTokens(int n) {
+        return (n + MatMulKernels.TILE - 1) / MatMulKernels.TILE * MatMulKernels.TILE;
+    }
+
+    static int powerOfTwoAtLeast(int n) {
+        int p = 1;
+        while (p < n) {
+            p <<= 1;
+        }
+        return p;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.llada2.tornado.graphs;
+
+import dev.llada2.config.LLaDA2Config;
+import dev.llada2.tornado.format.DeviceMatrix;
+import dev.llada2.tornado.kernels.ForwardParams;
+import dev.llada2.tornado.kernels.HeadKernels;
+import dev.llada2.tornado.kernels.MatMulKernels;
+import dev.llada2.tornado.kernels.NormKernels;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * The last graph of a pass: final norm and the LM head on the requested rows only.
+ *
+ * <pre>
+ *   from the last layer graph (or from itself, when run again for more rows): params, hidden, scale
+ *   host --head rows (EVERY_EXECUTION)--&gt; head_rows [count, rows...]
+ *   host --once--&gt; model.norm, lm_head parts, scratch
+ *
+ *   final_norm       hidden, model.norm                 --&gt; final_hidden [T, H]
+ *   gather_rows      final_hidden, head_rows            --&gt; rows [R, H]
+ *   lm_head[_pK]     rows, lm_head part K               --&gt; logits [R, V]   (stays on the device)
+ *   greedy_partial   logits                             --&gt; per (row, 4096-entry chunk): max, argmax, sum exp
+ *   greedy_combine   partials                           --&gt; tokens [R], confidence [R]
+ *
+ *   fetched by the host (partial transfers of exactly R entries):
+ *     greedy step: tokens, confidence       (8 bytes per row: all that crosses on a decoding step)
+ *     logits request: logits [R, V]         final_hidden only when tracing
+ * </pre>
+ *
+ * It runs once per {@code maxRows} requested rows; with no rows (prefill, cache update) it is not run
+ * at all unless a trace wants {@code final_hidden}.
+ */
+public final class HeadGraph {
+
+    private final BuiltGraph built;
+    private final IntArray headRows;
+    private final IntArray tokens;
+    private final FloatArray confidence;
+    private final FloatArray logits;
+    private final FloatArray finalHidden;
+    private final int maxRows;
+
+    public HeadGraph(LLaDA2Config c, float[] finalNorm, DeviceMatrix lmHead, SharedBuffers sh, int maxRows,
+                     GridScheduler grids) {
+        this.maxRows = maxRows;
+        int hidden = c.hiddenSize();
+        int vocab = lmHead.rows();
+        int chunks = Grids.greedyChunks(vocab, Grids.GREEDY_CHUNK);
+        FloatArray norm = FloatArray.fromArray(finalNorm);
+        headRows = new IntArray(ForwardParams.headRowsLength(maxRows));
+        finalHidden = sh.activations(hidden);
+        FloatArray rows = new FloatArray(Grids.paddedTokens(maxRows) * hidden);
+        logits = new FloatArray(maxRows * vocab);
+        FloatArray partMax = new FloatArray(maxRows * chunks);
+        IntArray partArg = new IntArray(maxRows * chunks);
+        FloatArray partSum = new FloatArray(maxRows * chunks);
+        tokens = new IntArray(maxRows);
+        confidence = new FloatArray(maxRows);
+
+        GraphBuilder b = new GraphBuilder(TaskName.HEAD_GRAPH, grids)
+                .consume(sh.params(), sh.hidden(), sh.scale())
+                .uploadEach(headRows)
+                .uploadOnce(norm, finalHidden, rows, logits, partMax, partArg, partSum, tokens, confidence);
+        AttentionTasks.uploadParts(b, lmHead);
+        TaskName t = b.task(TaskName.Op.FINAL_NORM, Grids.groups(sh.maxTokens(), Grids.normThreads(hidden)));
+        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), sh.hidden(), norm, sh.params(),
+                finalHidden, hidden, c.rmsNormEps());
+        t = b.task(TaskName.Op.GATHER_ROWS, Grids.items(maxRows * hidden));
+        b.graph().task(t.task(), HeadKernels::gatherRows, new KernelContext(), finalHidden, headRows, rows, hidden);
+        int threads = Grids.matmulThreads(hidden);
+        for (int p = 0; p < lmHead.parts().size(); p++) {
+            DeviceMatrix.Part part = lmHead.parts().get(p);
+            t = b.task(TaskName.Op.LM_HEAD, p, Grids.groups(part.rows(), threads));
+            b.graph().task(t.task(), MatMulKernels::matmul, new KernelContext(),
+                    part.words(), rows, headRows, sh.scale(), logits, hidden, lmHead.format(), vocab, part.firstRow());
+        }
+        t = b.task(TaskName.Op.GREEDY_PARTIAL, Grids.groups(maxRows * chunks, Grids.greedyThreads(Grids.GREEDY_CHUNK)));
+        b.graph().task(t.task(), HeadKernels::greedyPartial, new KernelContext(), logits, headRows, partMax, partArg,
+                partSum, vocab, Grids.GREEDY_CHUNK, chunks);
+        t = b.task(TaskName.Op.GREEDY_COMBINE, Grids.items(maxRows));
+        b.graph().task(t.task(), HeadKernels::greedyCombine, new KernelContext(), partMax, partArg, partSum, headRows,
+                tokens, confidence, chunks);
+        b.keepOnDevice(sh.params(), sh.hidden(), sh.scale())
+                .downloadOnDemand(tokens, confidence, logits, finalHidden);
+        built = b.build();
+    }
+
+    public BuiltGraph built() {
+        return built;
+    }
+
+    /** Rows per head pass. */
+    public int maxRows() {
+        return maxRows;
+    }
+
+    /** Sets the rows of the next head pass (relative to the pass's tokens). */
+    public void setRows(int[] rows, int from, int to) {
+        headRows.set(ForwardParams.HEAD_COUNT, to - from);
+        for (int i = from; i < to; i++) {
+            headRows.set(ForwardParams.HEAD_ROWS + i - from, rows[i]);
+        }
+    }
+
+    public IntArray tokens() {
+        return tokens;
+    }
+
+    public FloatArray confidence() {
+        return confidence;
+    }
+
+    public FloatArray logits() {
+        return logits;
+    }
+
+    public FloatArray finalHidden() {
+        return finalHidden;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.llada2.tornado.graphs;
+
+import dev.llada2.config.LLaDA2Config;
+import dev.llada2.weights.DenseMlp;
+import dev.llada2.weights.LayerWeights;
+import dev.llada2.weights.MoeWeights;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
+import java.util.Optional;
+
+/**
+ * The two graphs of one decoder layer, {@code h += attention(rmsnorm(h)); h += ffn(rmsnorm(h))}. A
+ * layer is split in two because TornadoVM 5.2 compiles each graph into a bytecode buffer of 4096
+ * bytes by default ({@code -Dtornado.tvm.maxbytecodesize}), and a whole MoE layer needs about 3.8 KB.
+ *
+ * <pre>
+ *   layer&lt;l&gt;_attention
+ *     from the previous graph (consumeFromDevice): params, hidden, scale, cos/sin
+ *       (a pipeline stage's first graph instead uploads params and hidden every pass and owns scale;
+ *        the first layer of a device owns cos/sin)
+ *     host --once--&gt; attention weights, this layer's KV cache, scratch
+ *     {@link AttentionTasks}: hidden --&gt; attn_out; hidden += attn_out; hidden --&gt; m (post-attention norm)
+ *     kept for the next graph: params, hidden, scale, cos/sin, m
+ *
+ *   layer&lt;l&gt;_mlp
+ *     from layer&lt;l&gt;_attention: params, hidden, scale, cos/sin, m
+ *     host --once--&gt; feed-forward weights, scratch
+ *     {@link DenseMlpTasks} (dense layer) or {@link MoeTasks} (MoE layer): m --&gt; mlp_out
+ *     mlp_residual: hidden += mlp_out
+ *     kept for the next graph: params, hidden, scale, cos/sin
+ * </pre>
+ *
+ * Fetched only when tracing (UNDER_DEMAND): attn_out from the first graph; mlp_out, hidden and the
+ * router outputs from the second. Nothing crosses to the host in a normal pass.
+ */
+public final class LayerGraph {
+
+    /** How a layer gets the buffers shared by the graphs of its device. */
+    public enum Entry {
+        /** Layer 0 after the embedding graph: consumes params/hidden/scale, owns the RoPE tables. */
+        AFTER_EMBEDDING,
+        /** Any later layer on the same device: consumes everything from the previous layer's graph. */
+        AFTER_LAYER,
+        /** First layer of a later pipeline stage: the host uploads params and hidden every pass. */
+        STAGE_START
+    }
+
+    private final int layer;
+    private final BuiltGraph attention;
+    private final BuiltGraph feedForward;
+    private final FloatArray attnOut;
+    private final FloatArray mlpOut;
+    private final Optional<MoeTasks> moe;
+
+    public LayerGraph(LLaDA2Config c, LayerWeights w, SharedBuffers sh, Entry entry, long maxPartBytes,
+                      GridScheduler grids) {
+        this.layer = w.index();
+        GraphBuilder a = new GraphBuilder(TaskName.attentionGraph(layer), grids);
+        switch (entry) {
+            case AFTER_EMBEDDING -> a.consume(sh.params(), sh.hidden(), sh.scale())
+                    .uploadOnce(sh.rope().cos(), sh.rope().sin());
+            case AFTER_LAYER -> a.consume(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin());
+            case STAGE_START -> a.uploadEach(sh.params(), sh.hidden())
+                    .uploadOnce(sh.scale(), sh.rope().cos(), sh.rope().sin());
+        }
+        AttentionTasks attentionTasks = new AttentionTasks(c, w, sh, a, maxPartBytes);
+        this.attnOut = attentionTasks.attnOut;
+        FloatArray normed = attentionTasks.normed;
+        this.attention = a.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin(), normed)
+                .downloadOnDemand(attnOut)
+                .build();
+
+        GraphBuilder f = new GraphBuilder(TaskName.feedForwardGraph(layer), grids)
+                .consume(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin(), normed);
+        this.mlpOut = sh.activations(c.hiddenSize());
+        f.uploadOnce(mlpOut);
+        this.moe = switch (w.ffn()) {
+            case DenseMlp dense -> {
+                DenseMlpTasks.add(f, dense.mlp(), normed, mlpOut, sh, maxPartBytes, TaskName.Op.MLP_GATE_UP,
+                        TaskName.Op.MLP_DOWN);
+                yield Optional.empty();
+            }
+            case MoeWeights m -> Optional.of(new MoeTasks(c, layer, m, normed, mlpOut, sh, f, maxPartBytes));
+        };
+        AttentionTasks.residual(f, TaskName.Op.MLP_RESIDUAL, mlpOut, sh, c.hiddenSize());
+        f.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin())
+                .downloadOnDemand(mlpOut);
+        moe.ifPresent(x -> f.downloadOnDemand(x.routerLogits(), x.topIdx(), x.topWeight()));
+        this.feedForward = f.build();
+    }
+
+    public int layer() {
+        return layer;
+    }
+
+    /** The attention graph (runs first). */
+    public BuiltGraph attention() {
+        return attention;
+    }
+
+    /** The feed-forward graph (runs right after the attention graph). */
+    public BuiltGraph feedForward() {
+        return feedForward;
+    }
+
+    /** {@code attn_out} of the last pass (valid after fetching from the attention graph's result). */
+    public FloatArray attnOut() {
+        return attnOut;
+    }
+
+    /** {@code mlp_out} of the last pass (valid after fetching from the feed-forward graph's result). */
+    public FloatArray mlpOut() {
+        return mlpOut;
+    }
+
+    /** Router outputs of a MoE layer. */
+    public Optional<MoeTasks> moe() {
+        return moe;
+    }
+}

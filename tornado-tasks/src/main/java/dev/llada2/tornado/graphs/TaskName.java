@@ -1,0 +1,55 @@
+package dev.llada2.tornado.graphs;
+
+/**
+ * The name of a task: its graph and its id inside the graph. The graph builders name tasks with it
+ * and register their grids under {@link #qualified()}, so a task and its grid cannot disagree.
+ * Graph names follow the model: {@code embedding}, {@code layer<l>_attention}, {@code layer<l>_mlp},
+ * {@code head}; task ids follow
+ * the operation, with {@code _p<k>} for the k-th part of a weight split across device buffers.
+ */
+public record TaskName(String graph, String task) {
+
+    /** Operations, named after what they compute (checkpoint vocabulary). */
+    public enum Op {
+        GATHER, INPUT_NORM, QKV, QKV_BIAS, QK_NORM_ROPE, ATTENTION, ATTENTION_OUT, ATTENTION_OUT_BIAS,
+        ATTENTION_RESIDUAL, POST_NORM, MLP_GATE_UP, MLP_DOWN, ROUTER, ROUTER_SELECT, GROUP_SLOTS, EXPERT_GATE_UP,
+        EXPERT_DOWN, SHARED_GATE_UP, SHARED_DOWN, COMBINE, MLP_RESIDUAL, FINAL_NORM, GATHER_ROWS, LM_HEAD,
+        GREEDY_PARTIAL, GREEDY_COMBINE;
+
+        String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public static final String EMBEDDING_GRAPH = "embedding";
+    public static final String HEAD_GRAPH = "head";
+
+    /** The attention half of layer {@code layer} (norms, QKV, RoPE, attention, output projection). */
+    public static String attentionGraph(int layer) {
+        return "layer" + layer + "_attention";
+    }
+
+    /** The feed-forward half of layer {@code layer} (dense MLP or MoE). */
+    public static String feedForwardGraph(int layer) {
+        return "layer" + layer + "_mlp";
+    }
+
+    public static TaskName of(String graph, Op op) {
+        return new TaskName(graph, op.id());
+    }
+
+    /** Part {@code part} of an operation whose weight is split; part 0 keeps the plain name. */
+    public static TaskName of(String graph, Op op, int part) {
+        return new TaskName(graph, part == 0 ? op.id() : op.id() + "_p" + part);
+    }
+
+    /** {@code graph.task}: the key of the task's grid in the {@code GridScheduler}. */
+    public String qualified() {
+        return graph + "." + task;
+    }
+
+    @Override
+    public String toString() {
+        return qualified();
+    }
+}

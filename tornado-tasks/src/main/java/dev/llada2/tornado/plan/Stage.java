@@ -1,0 +1,201 @@
+package dev.llada2.tornado.plan;
+
+import dev.llada2.backend.DeviceId;
+import dev.llada2.backend.DeviceInfo;
+import dev.llada2.config.LLaDA2Config;
+import dev.llada2.runtime.EngineStats;
+import dev.llada2.tornado.TornadoDevices;
+import dev.llada2.tornado.TornadoEngineOptions;
+import dev.llada2.tornado.format.DeviceMatrix;
+import dev.llada2.tornado.graphs.BuiltGraph;
+import dev.llada2.tornado.graphs.EmbeddingGraph;
+import dev.llada2.tornado.graphs.HeadGraph;
+import dev.llada2.tornado.graphs.LayerGraph;
+import dev.llada2.tornado.graphs.SharedBuffers;
+import dev.llada2.weights.DenseMlp;
+import dev.llada2.weights.LLaDA2Weights;
+import dev.llada2.weights.LayerWeights;
+import dev.llada2.weights.Matrix;
+import dev.llada2.weights.MlpWeights;
+import dev.llada2.weights.MoeWeights;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A contiguous span of the model on one device: optionally the embedding, layers
+ * {@code [firstLayer, endLayer)}, optionally the final norm and LM head, as one {@link DevicePlan}
+ * whose graphs run in that order. A single-device engine is one stage; a pipeline has one per device,
+ * and the host hands the residual stream from one to the next.
+ */
+public final class Stage implements AutoCloseable {
+
+    /** Largest weight buffer: kernels index 16-bit words with {@code int}, and F32 uses two per element. */
+    static final long MAX_PART_BYTES = (1L << 31) - (1L << 20);
+
+    private final DeviceId device;
+    private final DeviceInfo info;
+    private final SharedBuffers shared;
+    private final boolean hasEmbedding;
+    private final int firstLayer;
+    private final List<LayerGraph> layers;
+    private final Optional<HeadGraph> head;
+    private final DevicePlan plan;
+
+    private Stage(DeviceId device, DeviceInfo info, SharedBuffers shared, boolean hasEmbedding, int firstLayer,
+                  List<LayerGraph> layers, Optional<HeadGraph> head, DevicePlan plan) {
+        this.device = device;
+        this.info = info;
+        this.shared = shared;
+        this.hasEmbedding = hasEmbedding;
+        this.firstLayer = firstLayer;
+        this.layers = layers;
+        this.head = head;
+        this.plan = plan;
+    }
+
+    /**
+     * Checks the budget, copies the weights into upload layout, builds the graphs and JIT-compiles
+     * them on {@code device}.
+     */
+    public static Stage build(LLaDA2Weights w, int firstLayer, int endLayer, boolean embedding, boolean withHead,
+                              DeviceId device, TornadoEngineOptions o, EngineStats stats) {
+        LLaDA2Config c = w.config();
+        TornadoDevice tornadoDevice = TornadoDevices.resolve(device);
+        DeviceInfo info = TornadoDevices.info(device);
+        long maxPart = Math.min(MAX_PART_BYTES, o.maxPartBytes() > 0 ? Math.min(o.maxPartBytes(), info.maxAllocation())
+                : info.maxAllocation());
+        long usable = TornadoDevices.usableMemory(info);
+        MemoryBudget budget = new MemoryBudget(info, o.maxDeviceBytes() > 0 ? Math.min(o.maxDeviceBytes(), usable)
+                : usable, TornadoDevices.memoryCap(), o.maxDeviceBytes() > 0);
+        List<LayerWeights> span = w.layers().subList(firstLayer, endLayer);
+        checkWeights(w, span, embedding, withHead, maxPart, budget);
+
+        SharedBuffers shared = SharedBuffers.allocate(c, o.maxTokens(), o.maxSequence());
+        GridScheduler grids = new GridScheduler();
+        List<BuiltGraph> graphs = new ArrayList<>();
+        if (embedding) {
+            graphs.add(EmbeddingGraph.build(DeviceMatrix.upload(w.embeddings(), maxPart), shared, grids));
+        }
+        List<LayerGraph> layers = new ArrayList<>();
+        for (LayerWeights l : span) {
+            LayerGraph.Entry entry = l.index() > firstLayer ? LayerGraph.Entry.AFTER_LAYER
+                    : embedding ? LayerGraph.Entry.AFTER_EMBEDDING : LayerGraph.Entry.STAGE_START;
+            LayerGraph g = new LayerGraph(c, l, shared, entry, maxPart, grids);
+            layers.add(g);
+            graphs.add(g.attention());
+            graphs.add(g.feedForward());
+        }
+        Optional<HeadGraph> head = Optional.empty();
+        if (withHead) {
+            head = Optional.of(new HeadGraph(c, w.finalNorm(), DeviceMatrix.upload(w.lmHead(), maxPart), shared,
+                    o.headRows(), grids));
+            graphs.add(head.get().built());
+        }
+        long weights = budget.total();
+        long resident = graphs.stream().mapToLong(g -> g.uploadOnceBytes() + g.uploadEachBytes()).sum();
+        budget.add("the KV caches (" + o.maxSequence() + " positions), activations (" + o.maxTokens()
+                + " tokens per pass) and tables", Math.max(0, resident - weights), 0);
+        DevicePlan plan = new DevicePlan(graphs, grids, tornadoDevice, device + " (" + info.name() + ")", stats,
+                o.profile());
+        return new Stage(device, info, shared, embedding, firstLayer, List.copyOf(layers), head, plan);
+    }
+
+    private static void checkWeights(LLaDA2Weights w, List<LayerWeights> span, boolean embedding, boolean withHead,
+                                     long maxPart, MemoryBudget budget) {
+        if (embedding) {
+            add(budget, List.of(w.embeddings()), maxPart);
+        }
+        for (LayerWeights l : span) {
+            add(budget, List.of(l.attention().qkv()), maxPart);
+            add(budget, List.of(l.attention().dense()), maxPart);
+            switch (l.ffn()) {
+                case DenseMlp d -> addMlp(budget, d.mlp(), maxPart);
+                case MoeWeights m -> {
+                    add(budget, List.of(m.router()), maxPart);
+                    addStack(budget, l.index(), "gate_proj", m.experts().stream().map(MlpWeights::gate).toList(), maxPart);
+                    addStack(budget, l.index(), "up_proj", m.experts().stream().map(MlpWeights::up).toList(), maxPart);
+                    addStack(budget, l.index(), "down_proj", m.experts().stream().map(MlpWeights::down).toList(), maxPart);
+                    m.shared().ifPresent(s -> addMlp(budget, s, maxPart));
+                }
+            }
+        }
+        if (withHead) {
+            add(budget, List.of(w.lmHead()), maxPart);
+        }
+    }
+
+    private static void addMlp(MemoryBudget budget, MlpWeights m, long maxPart) {
+        add(budget, List.of(m.gate()), maxPart);
+        add(budget, List.of(m.up()), maxPart);
+        add(budget, List.of(m.down()), maxPart);
+    }
+
+    private static void addStack(MemoryBudget budget, int layer, String projection, List<Matrix> experts, long maxPart) {
+        budget.add("model.layers." + layer + ".mlp.experts.*." + projection + ".weight",
+                experts.stream().mapToLong(Matrix::bytes).sum(), DeviceMatrix.largestPart(experts, maxPart));
+    }
+
+    private static void add(MemoryBudget budget, List<Matrix> m, long maxPart) {
+        budget.add(m.getFirst().name(), m.getFirst().bytes(), DeviceMatrix.largestPart(m, maxPart));
+    }
+
+    public DeviceId device() {
+        return device;
+    }
+
+    public DeviceInfo info() {
+        return info;
+    }
+
+    public SharedBuffers shared() {
+        return shared;
+    }
+
+    public boolean hasEmbedding() {
+        return hasEmbedding;
+    }
+
+    public int firstLayer() {
+        return firstLayer;
+    }
+
+    public List<LayerGraph> layers() {
+        return layers;
+    }
+
+    public Optional<HeadGraph> head() {
+        return head;
+    }
+
+    public DevicePlan plan() {
+        return plan;
+    }
+
+    public TornadoExecutionResult runEmbedding() {
+        return plan.execute(0);
+    }
+
+    /** Runs the attention graph of the stage's i-th layer (layer {@code firstLayer + i}). */
+    public TornadoExecutionResult runAttention(int i) {
+        return plan.execute((hasEmbedding ? 1 : 0) + 2 * i);
+    }
+
+    /** Runs the feed-forward graph of the stage's i-th layer; right after {@link #runAttention}. */
+    public TornadoExecutionResult runFeedForward(int i) {
+        return plan.execute((hasEmbedding ? 1 : 0) + 2 * i + 1);
+    }
+
+    public TornadoExecutionResult runHead() {
+        return plan.execute(plan.graphCount() - 1);
+    }
+
+    @Override
+    public void close() {
+        plan.close();
+    }
+}

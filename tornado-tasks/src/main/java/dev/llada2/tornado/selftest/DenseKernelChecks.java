@@ -1,0 +1,225 @@
+package dev.llada2.tornado.selftest;
+
+import dev.llada2.backend.KernelCheck;
+import dev.llada2.backend.cpu.MatMul;
+import dev.llada2.backend.cpu.VectorOps;
+import dev.llada2.backend.cpu.format.CpuWeightFormat;
+import dev.llada2.checkpoint.DType;
+import dev.llada2.tornado.format.DeviceMatrix;
+import dev.llada2.tornado.format.WeightDecode;
+import dev.llada2.tornado.graphs.GraphBuilder;
+import dev.llada2.tornado.graphs.Grids;
+import dev.llada2.tornado.graphs.TaskName.Op;
+import dev.llada2.tornado.kernels.ElementwiseKernels;
+import dev.llada2.tornado.kernels.EmbeddingKernels;
+import dev.llada2.tornado.kernels.ForwardParams;
+import dev.llada2.tornado.kernels.MatMulKernels;
+import dev.llada2.tornado.kernels.NormKernels;
+import dev.llada2.weights.Matrix;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+import java.util.List;
+
+import static dev.llada2.tornado.selftest.SelfTestSupport.device;
+import static dev.llada2.tornado.selftest.SelfTestSupport.guarded;
+import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbs;
+import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbsDiff;
+import static dev.llada2.tornado.selftest.SelfTestSupport.row;
+
+/**
+ * Embedding gather, RMSNorm, matmul in every weight format (split into parts), the fused
+ * gate/up SwiGLU and the element-wise adds, each against the CPU engine's code.
+ */
+final class DenseKernelChecks {
+
+    /** Tokens per pass in the checks: not a multiple of the matmul tile, to exercise the padding. */
+    static final int TOKENS = 7;
+    private static final double RELATIVE = 1e-5;
+
+    private final SelfTestSupport s;
+
+    DenseKernelChecks(SelfTestSupport s) {
+        this.s = s;
+    }
+
+    List<KernelCheck> run() {
+        return List.of(
+                guarded("EmbeddingKernels.gather (BF16, 2 parts)", this::gather),
+                guarded("NormKernels.rmsNormRows", this::rmsNorm),
+                guarded("MatMulKernels.matmul (BF16, 3 parts)", () -> matmul(DType.BF16, 3)),
+                guarded("MatMulKernels.matmul (F16)", () -> matmul(DType.F16, 1)),
+                guarded("MatMulKernels.matmul (F32)", () -> matmul(DType.F32, 1)),
+                guarded("MatMulKernels.gateUpSwiGlu (BF16)", this::gateUpSwiGlu),
+                guarded("ElementwiseKernels.addBias + addInPlace", this::adds));
+    }
+
+    static IntArray params(int tokens, int start, int block, int[] ids, int maxTokens) {
+        IntArray p = new IntArray(ForwardParams.paramsLength(maxTokens));
+        p.set(ForwardParams.TOKENS, tokens);
+        p.set(ForwardParams.START, start);
+        p.set(ForwardParams.BLOCK, block);
+        for (int i = 0; i < ids.length; i++) {
+            p.set(ForwardParams.TOKEN_IDS + i, ids[i]);
+        }
+        return p;
+    }
+
+    private KernelCheck gather() {
+        int vocab = 50;
+        int width = 72;
+        Matrix table = s.matrix("embeddings", vocab, width, DType.BF16, 1.0);
+        DeviceMatrix dm = DeviceMatrix.upload(table, 26L * width * 2);
+        int[] ids = new int[TOKENS];
+        for (int t = 0; t < TOKENS; t++) {
+            ids[t] = s.nextInt(vocab);
+        }
+        ids[0] = 25;
+        ids[1] = 26;
+        IntArray params = params(TOKENS, 0, 0, ids, TOKENS);
+        FloatArray scale = WeightDecode.scaleTable();
+        FloatArray x = new FloatArray(TOKENS * width);
+        var c = s.graph("gather");
+        GraphBuilder b = c.builder().uploadOnce(params, scale);
+        for (int p = 0; p < dm.parts().size(); p++) {
+            DeviceMatrix.Part part = dm.parts().get(p);
+            b.uploadOnce(part.words());
+            var t = b.task(Op.GATHER, p, Grids.items(TOKENS * width));
+            b.graph().task(t.task(), EmbeddingKernels::gather, new KernelContext(),
+                    part.words(), params, scale, x, width, dm.format(), part.firstRow(), part.rows());
+        }
+        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, x);
+        c.run();
+        float[] want = new float[TOKENS * width];
+        CpuWeightFormat f = CpuWeightFormat.of(table.dtype());
+        for (int t = 0; t < TOKENS; t++) {
+            f.decode(table.data(), (long) ids[t] * width, width, want, t * width);
+        }
+        return row("EmbeddingKernels.gather (BF16, 2 parts)", maxAbsDiff(want, x, want.length), 0,
+                TOKENS + " tokens x " + width + ", exact");
+    }
+
+    private KernelCheck rmsNorm() {
+        int width = 100;
+        float[] xs = s.floats(TOKENS * width, 2.0);
+        float[] w = s.positiveFloats(width, 1.0, 0.1);
+        IntArray params = params(TOKENS, 0, 0, new int[0], TOKENS + 1);
+        FloatArray x = device(xs, (TOKENS + 1) * width);
+        FloatArray weight = device(w, width);
+        FloatArray out = new FloatArray((TOKENS + 1) * width);
+        var c = s.graph("rmsNorm");
+        GraphBuilder b = c.builder().uploadOnce(params, x, weight);
+        int threads = Grids.normThreads(width);
+        var t = b.task(Op.INPUT_NORM, Grids.groups(TOKENS + 1, threads));
+        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), x,
+                weight, params, out, width, 1e-6f);
+        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        c.run();
+        float[] want = new float[TOKENS * width];
+        for (int r = 0; r < TOKENS; r++) {
+            VectorOps.rmsNorm(xs, r * width, w, 1e-6f, want, r * width, width);
+        }
+        float tol = (float) (RELATIVE * Math.max(1, maxAbs(want)));
+        return row("NormKernels.rmsNormRows", maxAbsDiff(want, out, want.length), tol,
+                TOKENS + " rows x " + width + ", " + threads + " threads/row; rows past the count untouched: "
+                        + (out.get(TOKENS * width) == 0f));
+    }
+
+    private KernelCheck matmul(DType dtype, int parts) {
+        String name = "MatMulKernels.matmul (" + dtype + (parts > 1 ? ", " + parts + " parts)" : ")");
+        int rows = 40;
+        int cols = 100;
+        Matrix m = s.matrix("w", rows, cols, dtype, 1.0 / Math.sqrt(cols));
+        DeviceMatrix dm = DeviceMatrix.upload(m, m.bytes() / parts + 1);
+        int padded = Grids.paddedTokens(TOKENS);
+        float[] xs = s.floats(TOKENS * cols, 1.0);
+        IntArray params = params(TOKENS, 0, 0, new int[0], TOKENS);
+        FloatArray x = device(xs, padded * cols);
+        FloatArray scale = WeightDecode.scaleTable();
+        FloatArray y = new FloatArray(padded * rows);
+        var c = s.graph("matmul");
+        GraphBuilder b = c.builder().uploadOnce(params, x, scale);
+        int threads = Grids.matmulThreads(cols);
+        for (int p = 0; p < dm.parts().size(); p++) {
+            DeviceMatrix.Part part = dm.parts().get(p);
+            b.uploadOnce(part.words());
+            var t = b.task(Op.QKV, p, Grids.groups(part.rows(), threads));
+            b.graph().task(t.task(), MatMulKernels::matmul, new KernelContext(),
+                    part.words(), x, params, scale, y, cols, dm.format(), rows, part.firstRow());
+        }
+        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, y);
+        c.run();
+        float[] want = new float[TOKENS * rows];
+        MatMul.rows(m, 0, rows, xs, TOKENS, want, rows, 0);
+        float tol = (float) (RELATIVE * Math.max(1, maxAbs(want)));
+        return row(name, maxAbsDiff(want, y, want.length), tol, TOKENS + " tokens x " + rows + " x " + cols + ", "
+                + dm.parts().size() + " part(s), " + threads + " threads/row");
+    }
+
+    private KernelCheck gateUpSwiGlu() {
+        int rows = 24;
+        int cols = 64;
+        Matrix gate = s.matrix("gate", rows, cols, DType.BF16, 1.0 / Math.sqrt(cols));
+        Matrix up = s.matrix("up", rows, cols, DType.BF16, 1.0 / Math.sqrt(cols));
+        DeviceMatrix dg = DeviceMatrix.upload(gate, Long.MAX_VALUE);
+        DeviceMatrix du = DeviceMatrix.upload(up, Long.MAX_VALUE);
+        int padded = Grids.paddedTokens(TOKENS);
+        float[] xs = s.floats(TOKENS * cols, 1.0);
+        IntArray params = params(TOKENS, 0, 0, new int[0], TOKENS);
+        FloatArray x = device(xs, padded * cols);
+        FloatArray scale = WeightDecode.scaleTable();
+        FloatArray h = new FloatArray(padded * rows);
+        var c = s.graph("gateUpSwiGlu");
+        GraphBuilder b = c.builder().uploadOnce(params, x, scale, dg.parts().getFirst().words(),
+                du.parts().getFirst().words());
+        int threads = Grids.matmulThreads(cols);
+        var t = b.task(Op.MLP_GATE_UP, Grids.groups(rows, threads));
+        b.graph().task(t.task(), MatMulKernels::gateUpSwiGlu, new KernelContext(),
+                dg.parts().getFirst().words(), du.parts().getFirst().words(), x, params, scale, h, cols,
+                dg.format(), rows, 0);
+        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, h);
+        c.run();
+        float[] g = new float[TOKENS * rows];
+        float[] u = new float[TOKENS * rows];
+        MatMul.rows(gate, 0, rows, xs, TOKENS, g, rows, 0);
+        MatMul.rows(up, 0, rows, xs, TOKENS, u, rows, 0);
+        float[] want = new float[TOKENS * rows];
+        for (int i = 0; i < want.length; i++) {
+            want[i] = VectorOps.silu(g[i]) * u[i];
+        }
+        float tol = (float) (RELATIVE * Math.max(1, maxAbs(want)));
+        return row("MatMulKernels.gateUpSwiGlu (BF16)", maxAbsDiff(want, h, want.length), tol,
+                TOKENS + " tokens x " + rows + " x " + cols);
+    }
+
+    private KernelCheck adds() {
+        int width = 48;
+        float[] ys = s.floats(TOKENS * width, 1.0);
+        float[] bias = s.floats(width, 1.0);
+        float[] xs = s.floats(TOKENS * width, 1.0);
+        IntArray params = params(TOKENS, 0, 0, new int[0], TOKENS);
+        FloatArray y = device(ys, TOKENS * width);
+        FloatArray bb = device(bias, width);
+        FloatArray x = device(xs, TOKENS * width);
+        var c = s.graph("adds");
+        GraphBuilder b = c.builder().uploadOnce(params, y, bb, x);
+        var t1 = b.task(Op.QKV_BIAS, Grids.items(TOKENS * width));
+        b.graph().task(t1.task(), ElementwiseKernels::addBias, new KernelContext(), bb,
+                params, y, width);
+        var t2 = b.task(Op.ATTENTION_RESIDUAL, Grids.items(TOKENS * width));
+        b.graph().task(t2.task(), ElementwiseKernels::addInPlace, new KernelContext(),
+                y, params, x, width);
+        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, x);
+        c.run();
+        float[] want = xs.clone();
+        float[] yw = ys.clone();
+        for (int r = 0; r < TOKENS; r++) {
+            VectorOps.add(bias, 0, yw, r * width, width);
+        }
+        VectorOps.add(yw, 0, want, 0, want.length);
+        return row("ElementwiseKernels.addBias + addInPlace", maxAbsDiff(want, x, want.length), 0,
+                TOKENS + " x " + width + ", exact");
+    }
+}

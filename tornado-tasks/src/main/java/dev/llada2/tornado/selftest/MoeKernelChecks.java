@@ -1,0 +1,198 @@
+package dev.llada2.tornado.selftest;
+
+import dev.llada2.backend.KernelCheck;
+import dev.llada2.backend.cpu.MatMul;
+import dev.llada2.backend.cpu.RouterMath;
+import dev.llada2.backend.cpu.VectorOps;
+import dev.llada2.checkpoint.DType;
+import dev.llada2.config.ConfigPresets;
+import dev.llada2.config.LLaDA2Config;
+import dev.llada2.tornado.format.DeviceMatrix;
+import dev.llada2.tornado.format.WeightDecode;
+import dev.llada2.tornado.graphs.GraphBuilder;
+import dev.llada2.tornado.graphs.Grids;
+import dev.llada2.tornado.graphs.TaskName.Op;
+import dev.llada2.tornado.kernels.MatMulKernels;
+import dev.llada2.tornado.kernels.MoeKernels;
+import dev.llada2.weights.Matrix;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.llada2.tornado.selftest.DenseKernelChecks.TOKENS;
+import static dev.llada2.tornado.selftest.SelfTestSupport.device;
+import static dev.llada2.tornado.selftest.SelfTestSupport.exact;
+import static dev.llada2.tornado.selftest.SelfTestSupport.guarded;
+import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbs;
+import static dev.llada2.tornado.selftest.SelfTestSupport.row;
+
+/**
+ * The MoE kernels chained as in a layer (router selection, slot grouping, grouped expert SwiGLU with
+ * the experts split over two weight buffers, weighted combine with a shared-expert term), with the
+ * {@code tiny} preset's router (16 experts, top-4, 4 groups, top-2 groups), against
+ * {@link RouterMath} and the CPU engine's matmul.
+ */
+final class MoeKernelChecks {
+
+    private final SelfTestSupport s;
+
+    MoeKernelChecks(SelfTestSupport s) {
+        this.s = s;
+    }
+
+    List<KernelCheck> run() {
+        List<KernelCheck> rows = new ArrayList<>();
+        KernelCheck crash = guarded("MoeKernels.routerSelect", () -> {
+            chain(rows);
+            return null;
+        });
+        if (crash != null) {
+            rows.clear();
+            rows.add(crash);
+            for (String k : List.of("MoeKernels.groupSlots", "MoeKernels.expertGateUp + expertDown (2 parts)",
+                    "MoeKernels.combine")) {
+                rows.add(new KernelCheck(k, Double.NaN, 0, false, "not run: " + crash.detail()));
+            }
+        }
+        return rows;
+    }
+
+    private void chain(List<KernelCheck> rows) {
+        LLaDA2Config c = ConfigPresets.load("tiny");
+        int e = c.numExperts();
+        int k = c.numExpertsPerTok();
+        int hidden = c.hiddenSize();
+        int inter = c.moeIntermediateSize();
+        int slots = TOKENS * k;
+        float[] logits = s.floats(TOKENS * e, 2.0);
+        float[] bias = s.floats(e, 0.1);
+        float[] m = s.floats(TOKENS * hidden, 1.0);
+        float[] shared = s.floats(TOKENS * hidden, 1.0);
+        List<Matrix> gates = new ArrayList<>();
+        List<Matrix> ups = new ArrayList<>();
+        List<Matrix> downs = new ArrayList<>();
+        for (int x = 0; x < e; x++) {
+            gates.add(s.matrix("gate" + x, inter, hidden, DType.BF16, 1.0 / Math.sqrt(hidden)));
+            ups.add(s.matrix("up" + x, inter, hidden, DType.BF16, 1.0 / Math.sqrt(hidden)));
+            downs.add(s.matrix("down" + x, hidden, inter, DType.BF16, 1.0 / Math.sqrt(inter)));
+        }
+        long half = gates.getFirst().bytes() * e / 2;
+        DeviceMatrix dGate = DeviceMatrix.stack("gate", gates, half);
+        DeviceMatrix dUp = DeviceMatrix.stack("up", ups, half);
+        DeviceMatrix dDown = DeviceMatrix.stack("down", downs, half);
+
+        IntArray params = DenseKernelChecks.params(TOKENS, 0, 0, new int[0], TOKENS);
+        FloatArray dLogits = device(logits, logits.length);
+        FloatArray dBias = device(bias, e);
+        FloatArray dm = device(m, m.length);
+        FloatArray dShared = device(shared, shared.length);
+        FloatArray scale = WeightDecode.scaleTable();
+        FloatArray scores = new FloatArray(TOKENS * 2 * e);
+        FloatArray groupScore = new FloatArray(TOKENS * c.nGroup());
+        IntArray marks = new IntArray(TOKENS * (e + c.nGroup()));
+        IntArray topIdx = new IntArray(slots);
+        FloatArray topW = new FloatArray(slots);
+        IntArray slotList = new IntArray(e * TOKENS);
+        IntArray counts = new IntArray(e);
+        FloatArray h = new FloatArray(slots * inter);
+        FloatArray slotOut = new FloatArray(slots * hidden);
+        FloatArray out = new FloatArray(TOKENS * hidden);
+
+        var check = s.graph("moe");
+        GraphBuilder b = check.builder().uploadOnce(params, dLogits, dBias, dm, dShared, scale, scores, groupScore,
+                marks, topIdx, topW, slotList, counts, h, slotOut, out);
+        var t1 = b.task(Op.ROUTER_SELECT, Grids.items(TOKENS));
+        b.graph().task(t1.task(), MoeKernels::routerSelect, new KernelContext(), dLogits, dBias, params, scores,
+                groupScore, marks, topIdx, topW, e, k, c.nGroup(), c.topkGroup(), c.routedScalingFactor());
+        var t2 = b.task(Op.GROUP_SLOTS, Grids.items(e));
+        b.graph().task(t2.task(), MoeKernels::groupSlots, new KernelContext(), topIdx, params, slotList, counts, e, k,
+                TOKENS);
+        int upThreads = Grids.matmulThreads(hidden);
+        int downThreads = Grids.matmulThreads(inter);
+        for (int p = 0; p < dGate.parts().size(); p++) {
+            DeviceMatrix.Part g = dGate.parts().get(p);
+            DeviceMatrix.Part u = dUp.parts().get(p);
+            DeviceMatrix.Part d = dDown.parts().get(p);
+            b.uploadOnce(g.words(), u.words(), d.words());
+            var t3 = b.task(Op.EXPERT_GATE_UP, p, Grids.groups(g.rows(), upThreads));
+            b.graph().task(t3.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), dm,
+                    slotList, counts, scale, h, g.firstUnit(inter), inter, hidden, k, TOKENS, dGate.format());
+            var t4 = b.task(Op.EXPERT_DOWN, p, Grids.groups(d.rows(), downThreads));
+            b.graph().task(t4.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, slotList, counts, topW,
+                    scale, slotOut, d.firstUnit(hidden), hidden, inter, TOKENS, dDown.format());
+        }
+        var t5 = b.task(Op.COMBINE, Grids.items(TOKENS * hidden));
+        b.graph().task(t5.task(), MoeKernels::combine, new KernelContext(), slotOut, dShared, params, out, hidden, k, 1);
+        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, topIdx, topW, slotList, counts, slotOut, out);
+        check.run();
+
+        int[] wantIdx = new int[slots];
+        float[] wantW = new float[slots];
+        RouterMath router = new RouterMath(c);
+        for (int t = 0; t < TOKENS; t++) {
+            router.select(logits, t * e, bias, wantIdx, wantW, t * k);
+        }
+        int idxMismatch = 0;
+        float wError = 0;
+        for (int i = 0; i < slots; i++) {
+            idxMismatch += wantIdx[i] == topIdx.get(i) ? 0 : 1;
+            wError = Math.max(wError, Math.abs(wantW[i] - topW.get(i)));
+        }
+        rows.add(idxMismatch > 0 ? exact("MoeKernels.routerSelect", idxMismatch, TOKENS + " tokens")
+                : row("MoeKernels.routerSelect", wError, 1e-6, TOKENS + " tokens, expert ids exact in order, error"
+                        + " of the weights"));
+
+        int[][] wantSlots = Twins.slotsByExpert(wantIdx, slots, e);
+        int slotMismatch = 0;
+        for (int x = 0; x < e; x++) {
+            slotMismatch += counts.get(x) == wantSlots[x].length ? 0 : 1;
+            for (int j = 0; j < Math.min(counts.get(x), wantSlots[x].length); j++) {
+                slotMismatch += slotList.get(x * TOKENS + j) == wantSlots[x][j] ? 0 : 1;
+            }
+        }
+        rows.add(exact("MoeKernels.groupSlots", slotMismatch, e + " experts, " + slots + " slots"));
+
+        float[] wantSlotOut = new float[slots * hidden];
+        for (int x = 0; x < e; x++) {
+            int n = wantSlots[x].length;
+            float[] xs = new float[n * hidden];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(m, (wantSlots[x][i] / k) * hidden, xs, i * hidden, hidden);
+            }
+            float[] g = new float[n * inter];
+            float[] u = new float[n * inter];
+            MatMul.rows(gates.get(x), 0, inter, xs, n, g, inter, 0);
+            MatMul.rows(ups.get(x), 0, inter, xs, n, u, inter, 0);
+            for (int i = 0; i < g.length; i++) {
+                g[i] = VectorOps.silu(g[i]) * u[i];
+            }
+            float[] ys = new float[n * hidden];
+            MatMul.rows(downs.get(x), 0, hidden, g, n, ys, hidden, 0);
+            for (int i = 0; i < n; i++) {
+                int slot = wantSlots[x][i];
+                for (int d = 0; d < hidden; d++) {
+                    wantSlotOut[slot * hidden + d] = ys[i * hidden + d] * wantW[slot];
+                }
+            }
+        }
+        rows.add(row("MoeKernels.expertGateUp + expertDown (2 parts)",
+                SelfTestSupport.maxAbsDiff(wantSlotOut, slotOut, wantSlotOut.length),
+                1e-5 * Math.max(1, maxAbs(wantSlotOut)), slots + " slots, " + inter + " x " + hidden
+                        + " experts in " + dGate.parts().size() + " buffers, " + upThreads + "/" + downThreads
+                        + " threads per row; tile " + MatMulKernels.TILE));
+
+        float[] wantOut = new float[TOKENS * hidden];
+        for (int t = 0; t < TOKENS; t++) {
+            for (int j = 0; j < k; j++) {
+                VectorOps.add(wantSlotOut, (t * k + j) * hidden, wantOut, t * hidden, hidden);
+            }
+        }
+        VectorOps.add(shared, 0, wantOut, 0, wantOut.length);
+        rows.add(row("MoeKernels.combine", SelfTestSupport.maxAbsDiff(wantOut, out, wantOut.length),
+                1e-5 * Math.max(1, maxAbs(wantOut)), TOKENS + " tokens, slot order, plus the shared expert"));
+    }
+}

@@ -1,0 +1,49 @@
+package dev.llada2.tornado;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llada2.decode.BlockDiffusionDecoder;
+import dev.llada2.decode.DecodeListener;
+import dev.llada2.decode.DecodeResult;
+import dev.llada2.decode.EngineDenoiser;
+import dev.llada2.runtime.Engine;
+import dev.llada2.testing.Golden;
+import dev.llada2.testing.GoldenAssertions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every greedy generate case of {@code ../shared/golden/tiny} and {@code small} reproduced exactly on
+ * the TornadoVM engine (per step the block, step, committed positions and tokens and path; the
+ * forward count; the returned ids; the final canvas), with the prefix KV cache on the device and,
+ * as a second check, without it (whole windows, up to 128 tokens, in one pass).
+ * Run alone: {@code POCL_DEVICES="pthread pthread" mvn $LLADA2_MVN_TORNADO test -pl tornado-tasks
+ * -Dtest=TornadoGoldenGenerateTest}.
+ */
+class TornadoGoldenGenerateTest {
+
+    @TestFactory
+    List<DynamicTest> greedyCasesAreReproducedExactly() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : Golden.MODELS) {
+            for (JsonNode c : Golden.of(name).generateCases()) {
+                if (!c.get("sampler").asText().equals("greedy")) {
+                    continue;
+                }
+                for (boolean cache : new boolean[] {true, false}) {
+                    tests.add(DynamicTest.dynamicTest(name + "/" + c.get("id").asText()
+                            + (cache ? "/kv-cache" : "/no-cache"), () -> GoldenAssertions.generateMatches(c,
+                            generate(TestEngines.engine(name), c, cache))));
+                }
+            }
+        }
+        return tests;
+    }
+
+    static DecodeResult generate(Engine engine, JsonNode c, boolean cache) {
+        return BlockDiffusionDecoder.official(new EngineDenoiser(engine, cache), GoldenAssertions.options(c, cache))
+                .generate(Golden.ints(c.get("prompt")), DecodeListener.NONE);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.llada2.tornado;
+
+import dev.llada2.backend.cpu.CpuEngine;
+import dev.llada2.runtime.AttentionMask;
+import dev.llada2.runtime.Engine;
+import dev.llada2.runtime.EngineStats;
+import dev.llada2.runtime.ForwardRequest;
+import dev.llada2.runtime.ForwardResult;
+import dev.llada2.runtime.HeadRequest;
+import dev.llada2.tornado.graphs.BuiltGraph;
+import dev.llada2.tornado.kernels.ForwardParams;
+import dev.llada2.trace.TraceSink;
+import dev.llada2.weights.LoadedModel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What crosses between host and device on a decoding step of the {@code small} model: a 32-token block
+ * forward against a 32-position cached prefix with a greedy head on 20 masked rows. Up: the params
+ * array (positions, mask, token ids) and the head-rows array, plus the 24-byte argument frame TornadoVM
+ * writes for each kernel launch, nothing else; down: exactly one
+ * (token id, confidence) pair per requested row, 8 bytes each. The engine's own accounting is
+ * checked against TornadoVM's profiler (which counts every copy a graph execution makes), and the
+ * step's results against the CPU engine.
+ */
+class TransferAccountingTest {
+
+    private static final int BLOCK = 32;
+    private static TornadoEngine engine;
+    private static Engine cpu;
+
+    @BeforeAll
+    static void create() {
+        LoadedModel m = TestEngines.model("small");
+        engine = new TornadoEngine(m.weights(), TestEngines.device(),
+                TornadoEngineOptions.defaults(m.config()).withProfile(true));
+        cpu = CpuEngine.singleDevice(m.weights());
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+        cpu.close();
+    }
+
+    @Test
+    void greedyStepMovesParamsUpAndOnlyTokenConfidencePairsDown() {
+        int vocab = engine.config().vocabSize();
+        SplittableRandom random = new SplittableRandom(7);
+        int[] prompt = IntStream.range(0, BLOCK).map(i -> random.nextInt(vocab)).toArray();
+        int[] block = IntStream.range(0, BLOCK).map(i -> random.nextInt(vocab)).toArray();
+        int[] rows = IntStream.range(6, 26).toArray();
+        for (Engine e : new Engine[] {engine, cpu}) {
+            e.resetCache();
+            e.forward(new ForwardRequest(prompt, 0, new AttentionMask.BlockCausal(BLOCK), true, HeadRequest.none(),
+                    TraceSink.NONE));
+        }
+
+        EngineStats.Snapshot before = engine.stats().snapshot();
+        long profiledIn = engine.profiledHostToDeviceBytes();
+        long profiledOut = engine.profiledDeviceToHostBytes();
+        ForwardRequest step = new ForwardRequest(block, BLOCK, new AttentionMask.BlockCausal(BLOCK), false,
+                new HeadRequest.Greedy(rows), TraceSink.NONE);
+        ForwardResult got = engine.forward(step);
+        EngineStats.Snapshot moved = engine.stats().snapshot().minus(before);
+
+        TornadoEngineOptions o = engine.options();
+        long params = 4L * ForwardParams.paramsLength(o.maxTokens()) + 16;
+        long headRows = 4L * ForwardParams.headRowsLength(o.headRows()) + 16;
+        assertEquals(8L * rows.length, moved.deviceToHostBytes(), "down: one int token + one float confidence per row");
+        long frames = moved.hostToDeviceBytes() - params - headRows;
+        int launches = (int) (frames / BuiltGraph.KERNEL_FRAME_BYTES);
+        assertEquals(0, frames % BuiltGraph.KERNEL_FRAME_BYTES, "up: params, head rows and 24-byte kernel frames");
+        assertTrue(launches > 0 && launches <= 20 * (engine.config().numHiddenLayers() + 2),
+                "up: params, head rows and one TornadoVM kernel frame per launch (" + launches + " launches)");
+        assertEquals(moved.hostToDeviceBytes(), engine.profiledHostToDeviceBytes() - profiledIn,
+                "the engine's count equals TornadoVM's profiler");
+        assertEquals(0, engine.profiledDeviceToHostBytes() - profiledOut, "no graph copies anything back by itself");
+        assertEquals(0, moved.handoffBytes());
+        long declared = engine.stats().hostToDeviceBytes();
+        long measured = engine.profiledHostToDeviceBytes();
+        assertTrue(measured <= declared && declared - measured <= declared / 50, "since creation (weights"
+                + " included) the engine counts what it declares, at most 2% above TornadoVM's count (buffers"
+                + " written before read are allocated, not copied): " + declared + " vs " + measured);
+        assertEquals(1, moved.forwards());
+
+        ForwardResult want = cpu.forward(step);
+        assertArrayEquals(want.argmax(), got.argmax(), "greedy tokens equal the CPU engine's");
+        for (int i = 0; i < rows.length; i++) {
+            // logits of the lm_head-scaled small model reach ~36; fp32 differences of ~1e-5 in them move
+            // a softmax probability by ~1e-5 relative
+            assertTrue(Math.abs(want.confidence()[i] - got.confidence()[i]) <= 1e-4 * want.confidence()[i],
+                    "row " + rows[i] + " confidence " + got.confidence()[i] + " vs " + want.confidence()[i]);
+        }
+    }
+
+    @Test
+    void logitsRequestDownloadsExactlyTheRequestedRows() {
+        engine.resetCache();
+        int[] ids = IntStream.range(0, 10).map(i -> (i * 37) % engine.config().vocabSize()).toArray();
+        EngineStats.Snapshot before = engine.stats().snapshot();
+        ForwardResult r = engine.forward(new ForwardRequest(ids, 0, new AttentionMask.Bidirectional(), false,
+                new HeadRequest.Logits(new int[] {9, 2, 4}), TraceSink.NONE));
+        EngineStats.Snapshot moved = engine.stats().snapshot().minus(before);
+        assertEquals(3, r.logits().length);
+        assertEquals(4L * 3 * engine.config().vocabSize(), moved.deviceToHostBytes());
+    }
+}
