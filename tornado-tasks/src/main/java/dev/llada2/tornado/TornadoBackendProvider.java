@@ -1,11 +1,13 @@
 package dev.llada2.tornado;
 
 import dev.llada2.backend.BackendProvider;
+import dev.llada2.backend.DeviceAssignment;
 import dev.llada2.backend.DeviceId;
 import dev.llada2.backend.DeviceInfo;
 import dev.llada2.backend.KernelCheck;
 import dev.llada2.errors.LladaException;
 import dev.llada2.runtime.Engine;
+import dev.llada2.runtime.Placement;
 import dev.llada2.tornado.selftest.KernelSelfTest;
 import dev.llada2.weights.LLaDA2Weights;
 
@@ -48,6 +50,49 @@ public final class TornadoBackendProvider implements BackendProvider {
     public Engine createEngine(LLaDA2Weights weights, DeviceId device) {
         requireUsable();
         return new TornadoEngine(weights, device);
+    }
+
+    /**
+     * A pipeline over TornadoVM devices: the placement must be a layer split (each layer's routed
+     * experts with the layer, the embedding with the first layer, the head with the last). Expert
+     * parallelism and CPU-resident experts exist for CPU devices only; such placements are refused
+     * with the reason.
+     */
+    @Override
+    public Engine createEngine(LLaDA2Weights weights, List<DeviceAssignment> devices, Placement placement) {
+        requireUsable();
+        if (devices.size() != placement.deviceCount()) {
+            throw new IllegalArgumentException("placement is for " + placement.deviceCount() + " devices, got "
+                    + devices.size());
+        }
+        if (devices.size() == 1) {
+            return createEngine(weights, devices.getFirst().id());
+        }
+        List<String> cpu = devices.stream().filter(d -> d.id().isCpu()).map(DeviceAssignment::toString).toList();
+        if (!cpu.isEmpty()) {
+            throw LladaException.runtime("the TornadoVM engine runs placements over TornadoVM devices only; "
+                    + String.join(", ", cpu) + " " + (cpu.size() == 1 ? "is a CPU device" : "are CPU devices")
+                    + ". Mixing a TornadoVM device with CPU-resident experts is not implemented: use a layer split over"
+                    + " TornadoVM devices, or an all-CPU profile");
+        }
+        int[] layers = placement.layerDevice();
+        for (int l = 0; l < layers.length; l++) {
+            for (int e = 0; e < placement.expertDevice()[l].length; e++) {
+                if (placement.expertDevice()[l][e] != layers[l]) {
+                    throw LladaException.runtime("the TornadoVM engine keeps a layer's routed experts on the layer's"
+                            + " device, but expert " + e + " of layer " + l + " is placed on "
+                            + devices.get(placement.expertDevice()[l][e]) + " and the layer on "
+                            + devices.get(layers[l]) + ": expert parallelism runs on CPU devices only");
+                }
+            }
+        }
+        if (placement.embeddingDevice() != layers[0] || placement.headDevice() != layers[layers.length - 1]) {
+            throw LladaException.runtime("the TornadoVM pipeline keeps the embedding with the first layer and the LM"
+                    + " head with the last; this placement puts them on " + devices.get(placement.embeddingDevice())
+                    + " and " + devices.get(placement.headDevice()));
+        }
+        return new TornadoEngine(weights, devices.stream().map(DeviceAssignment::id).toList(), layers,
+                TornadoEngineOptions.defaults(weights.config()));
     }
 
     @Override

@@ -1,0 +1,71 @@
+package dev.llada2.tornado;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llada2.decode.BlockDiffusionDecoder;
+import dev.llada2.decode.DecodeListener;
+import dev.llada2.decode.EngineDenoiser;
+import dev.llada2.errors.LladaException;
+import dev.llada2.profiles.ProfileLoader;
+import dev.llada2.profiles.ProfileRuntime;
+import dev.llada2.profiles.fit.PlanOptions;
+import dev.llada2.profiles.fit.Planner;
+import dev.llada2.runtime.Engine;
+import dev.llada2.testing.Golden;
+import dev.llada2.testing.GoldenAssertions;
+import dev.llada2.weights.LoadedModel;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.llada2.testing.Messages.assertContains;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The bundled {@code pocl2-layer-split} profile end to end on two TornadoVM devices (two PoCL devices
+ * here): planned, built through the backend SPI, and every greedy golden case of tiny and small
+ * reproduced exactly with the KV cache. Placements the TornadoVM engine cannot run are refused with
+ * the reason.
+ */
+class TornadoProfileTest {
+
+    @TestFactory
+    List<DynamicTest> twoDeviceProfileReproducesEveryGreedyCase() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : Golden.MODELS) {
+            tests.add(DynamicTest.dynamicTest("pocl2-layer-split/" + name, () -> {
+                Golden g = Golden.of(name);
+                LoadedModel model = TestEngines.model(name);
+                try (Engine engine = ProfileRuntime.createEngine(Planner.plan(model.config(),
+                        ProfileLoader.load("pocl2-layer-split"), PlanOptions.defaults()), model)) {
+                    assertContains(engine.describe(), "tornado:0:0", "tornado:0:1");
+                    for (JsonNode c : g.generateCases()) {
+                        if (c.get("sampler").asText().equals("greedy")) {
+                            GoldenAssertions.generateMatches(c, BlockDiffusionDecoder.official(
+                                    new EngineDenoiser(engine, true), GoldenAssertions.options(c, true))
+                                    .generate(Golden.ints(c.get("prompt")), DecodeListener.NONE));
+                        }
+                    }
+                    assertTrue(engine.stats().handoffBytes() > 0, "the residual stream crossed between the devices");
+                }
+            }));
+        }
+        return tests;
+    }
+
+    @Test
+    void expertParallelismOverTornadoDevicesIsRefusedWithTheReason() {
+        String profile = """
+                {"name": "tornado-experts", "devices": [
+                  {"id": "a", "backend": "tornado", "selector": "tornado:0:0", "memory_gb": 4},
+                  {"id": "b", "backend": "tornado", "selector": "tornado:0:1", "memory_gb": 4}],
+                 "placement": {"home": "a", "experts": {"split": ["a", "b"]}}}""";
+        LoadedModel model = TestEngines.model("tiny");
+        LladaException e = assertThrows(LladaException.class, () -> ProfileRuntime.createEngine(Planner.plan(
+                model.config(), ProfileLoader.parse(profile, "test profile"), PlanOptions.defaults()), model));
+        assertContains(e.getMessage(), "expert parallelism runs on CPU devices only");
+    }
+}
