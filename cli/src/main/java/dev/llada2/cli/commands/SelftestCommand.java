@@ -37,10 +37,10 @@ public final class SelftestCommand extends LladaCommand {
                 continue;
             }
             out.println("device " + id);
-            out.printf("  %-32s %12s %12s  %s%n", "kernel", "max error", "tolerance", "result");
+            out.printf("  %-56s %12s %12s  %s%n", "kernel", "max error", "tolerance", "result");
             for (KernelCheck c : tornado.selfTest(id)) {
                 allPassed &= c.passed();
-                out.printf("  %-32s %12.3e %12.3e  %s%s%n", c.kernel(), c.maxError(), c.tolerance(),
+                out.printf("  %-56s %12.3e %12.3e  %s%s%n", c.kernel(), c.maxError(), c.tolerance(),
                         c.passed() ? "pass" : "FAIL", c.detail().isEmpty() ? "" : "  (" + c.detail() + ")");
             }
         }
