@@ -2,8 +2,6 @@ package dev.llada2.runtime;
 
 import dev.llada2.config.LLaDA2Config;
 
-import java.util.Arrays;
-
 /**
  * Where each part of the model runs, as indexes into an engine's device list: the mechanism input
  * the hardware-profile planner produces. A layer's home device holds its norms, attention (and KV
@@ -42,17 +40,5 @@ public record Placement(int deviceCount, int embeddingDevice, int headDevice, in
             experts[l] = new int[c.isMoeLayer(l) ? c.numExperts() : 0];
         }
         return new Placement(1, 0, 0, new int[c.numHiddenLayers()], experts);
-    }
-
-    public boolean isSingleDevice() {
-        if (embeddingDevice != 0 || headDevice != 0) {
-            return false;
-        }
-        for (int l = 0; l < layerDevice.length; l++) {
-            if (layerDevice[l] != 0 || Arrays.stream(expertDevice[l]).anyMatch(d -> d != 0)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

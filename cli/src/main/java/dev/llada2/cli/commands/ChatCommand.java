@@ -102,7 +102,7 @@ public final class ChatCommand extends LladaCommand {
                 history.add(ChatMessage.user(text));
                 history.add(ChatMessage.assistant(tokenizer.decode(r.generatedIds(), true)));
                 if (!quiet) {
-                    err.println(GenerateCommand.summary(r, 0).replace(" (load 0.00 s,", " ("));
+                    err.println(GenerateCommand.summary(r));
                 }
             }
         } catch (IOException e) {

@@ -129,10 +129,15 @@ public final class GenerateCommand extends LladaCommand {
 
     /** One line: tokens, forwards, tokens per forward, tokens/s and the time split. */
     public static String summary(DecodeResult r, long loadNanos) {
-        return String.format("llada2: %d tokens, %d forwards (+%d prefill, +%d cache), %.2f tokens/forward, %.2f tokens/s"
-                        + " (load %.2f s, prefill %.2f s, decode %.2f s)%s", r.generatedIds().length, r.forwards(),
-                r.prefillForwards(), r.cacheForwards(), r.tokensPerForward(), r.tokensPerSecond(), loadNanos / 1e9,
-                r.prefillNanos() / 1e9, r.decodeNanos() / 1e9, r.earlyStop() ? ", stopped at EOS" : "");
+        return summary(r) + String.format(" (load %.2f s, prefill %.2f s, decode %.2f s)", loadNanos / 1e9,
+                r.prefillNanos() / 1e9, r.decodeNanos() / 1e9);
+    }
+
+    /** Tokens, forwards, tokens per forward and tokens/s. */
+    static String summary(DecodeResult r) {
+        return String.format("llada2: %d tokens, %d forwards (+%d prefill, +%d cache), %.2f tokens/forward, %.2f tokens/s%s",
+                r.generatedIds().length, r.forwards(), r.prefillForwards(), r.cacheForwards(), r.tokensPerForward(),
+                r.tokensPerSecond(), r.earlyStop() ? ", stopped at EOS" : "");
     }
 
     public static ObjectNode resultJson(DecodeResult r, DecodeOptions o, long loadNanos, Engine engine, String eosSource,

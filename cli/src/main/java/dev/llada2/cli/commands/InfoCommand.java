@@ -34,6 +34,8 @@ public final class InfoCommand extends LladaCommand {
             out().printf("parameters:   %,d total (%.3f B), %,d active per token (%.3f B; %.3f B counting the"
                             + " whole embedding table, the model cards' convention)%n", p.total(), p.total() / 1e9,
                     p.activePerToken(), p.activePerToken() / 1e9, p.activeWithEmbeddingTable() / 1e9);
+            out().printf("routed experts: %,d parameters (%.1f%% of the model)%n", p.routedExperts(),
+                    100.0 * p.routedExperts() / p.total());
             Map<DType, long[]> byType = new EnumMap<>(DType.class);
             for (TensorInfo t : m.checkpoint().tensors().values()) {
                 long[] v = byType.computeIfAbsent(t.dtype(), k -> new long[2]);
@@ -46,7 +48,8 @@ public final class InfoCommand extends LladaCommand {
             out().println("files:");
             for (SafetensorsFile f : m.checkpoint().files()) {
                 long bytes = f.tensors().values().stream().mapToLong(TensorInfo::byteSize).sum();
-                out().printf("  %-40s %,7d tensors  %.2f GB%n", f.file().getFileName(), f.tensors().size(), bytes / 1e9);
+                out().printf("  %-40s %,7d tensors  %.2f GB%s%n", f.file().getFileName(), f.tensors().size(), bytes / 1e9,
+                        f.metadata().isEmpty() ? "" : "  metadata " + f.metadata());
             }
             c.maskTokenId().ifPresent(id -> out().println("mask_token_id: " + id));
             c.eosTokenId().ifPresent(id -> out().println("eos_token_id:  " + id));
