@@ -65,8 +65,10 @@ public final class LladaCli implements Runnable {
         try {
             return cli.execute(args);
         } catch (OutOfMemoryError e) {
-            err.println("llada2: error: out of Java heap memory (" + e.getMessage()
-                    + "); raise it with LLADA2_JAVA_OPTS=-Xmx<size>");
+            boolean direct = String.valueOf(e.getMessage()).contains("direct buffer");
+            err.println("llada2: error: out of " + (direct ? "off-heap (direct) memory" : "Java heap memory") + " ("
+                    + e.getMessage() + "); raise it with LLADA2_JAVA_OPTS="
+                    + (direct ? "-XX:MaxDirectMemorySize=<size>" : "-Xmx<size>"));
             return LladaException.Kind.RUNTIME.exitCode();
         }
     }
