@@ -185,13 +185,12 @@ class CommandsTest {
         Cli bogus = Cli.run("profile", "--device", "gpu");
         assertEquals(3, bogus.exitCode(), bogus.toString());
         assertContains(bogus.err(), "device \"gpu\" is not valid");
-        // this module's class path has no TornadoVM backend, with or without an SDK on the machine
-        Cli tornado = Cli.run("profile", "--device", "tornado:0:0");
-        assertEquals(4, tornado.exitCode(), tornado.toString());
-        assertContains(tornado.err(), "TornadoVM is not available", "TORNADOVM_HOME");
-        Cli selftest = Cli.run("selftest");
-        assertEquals(4, selftest.exitCode(), selftest.toString());
-        assertContains(selftest.err(), "TornadoVM is not available");
+        // this test JVM never runs TornadoVM: without an SDK the backend is absent; with one (the TornadoVM
+        // module then joins the class path) its runtime is not initialised. Either way: exit 4 and what to do.
+        for (Cli r : List.of(Cli.run("profile", "--device", "tornado:0:0"), Cli.run("selftest"))) {
+            assertEquals(4, r.exitCode(), r.toString());
+            assertTrue(r.err().contains("TORNADOVM_HOME") || r.err().contains("tornado-argfile"), r.toString());
+        }
     }
 
     @Test
