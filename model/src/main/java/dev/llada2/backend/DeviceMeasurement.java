@@ -78,8 +78,10 @@ public record DeviceMeasurement(DeviceId device, int threads, double bandwidthGb
     public String describe() {
         String rates = matmuls.stream().map(m -> String.format(Locale.ROOT, "  matmul %s %dx%d %s x %d tokens: %.1f GFLOP/s",
                 m.weight(), m.rows(), m.cols(), m.dtype(), m.tokens(), m.gflops())).collect(Collectors.joining("\n"));
-        return String.format(Locale.ROOT, "device %s (%d threads)%n  memory bandwidth (streaming read): %.1f GB/s%n%s%n"
-                        + "  host<->device transfer: %s", device, threads, bandwidthGbps, rates,
+        String where = device.isCpu() ? " (" + threads + " threads)" : memoryGb.isPresent()
+                ? String.format(Locale.ROOT, " (%.1f GB memory)", memoryGb.getAsDouble()) : "";
+        return String.format(Locale.ROOT, "device %s%s%n  memory bandwidth (streaming read): %.1f GB/s%n%s%n"
+                        + "  host->device transfer: %s", device, where, bandwidthGbps, rates,
                 transferGbps.isPresent() ? String.format(Locale.ROOT, "%.1f GB/s", transferGbps.getAsDouble())
                         : "not applicable (a CPU device works in host memory)");
     }
