@@ -8,7 +8,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * The {@link MatMulKernels#matmul} tasks of one weight, declared in one place for the layer graphs,
- * the LM head and the self-test:
+ * the LM head, the self-test and the device profiler:
  *
  * <pre>
  *   {op}[_pK]   x, w part K   --&gt; rows firstRow(K).. of y [counts[0], w.rows]
