@@ -4,7 +4,9 @@ import dev.llada2.backend.BackendProvider;
 import dev.llada2.backend.DeviceAssignment;
 import dev.llada2.backend.DeviceId;
 import dev.llada2.backend.DeviceInfo;
+import dev.llada2.backend.DeviceMeasurement;
 import dev.llada2.backend.KernelCheck;
+import dev.llada2.config.LLaDA2Config;
 import dev.llada2.errors.LladaException;
 import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.Placement;
@@ -93,6 +95,13 @@ public final class TornadoBackendProvider implements BackendProvider {
         }
         return new TornadoEngine(weights, devices.stream().map(DeviceAssignment::id).toList(), layers,
                 TornadoEngineOptions.defaults(weights.config()));
+    }
+
+    /** {@link TornadoDeviceProfiler#measure} with the default settings (512 MiB streamed, best of 5). */
+    @Override
+    public DeviceMeasurement measure(DeviceId device, LLaDA2Config shapes) {
+        requireUsable();
+        return TornadoDeviceProfiler.measure(device, shapes, TornadoDeviceProfiler.Settings.defaults());
     }
 
     @Override

@@ -12,10 +12,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
+
+import static dev.llada2.backend.DeviceMeasurement.BLOCK_TOKENS;
 
 /**
  * Measures a CPU device for the numbers a hardware profile can carry ({@code bandwidth_gbps},
@@ -25,16 +26,14 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>Bandwidth: a parallel streaming read (sum) of a large array on the device's threads, best of
  *       {@link Settings#repeats()} after one warm-up, bytes / seconds.</li>
- *   <li>Matrix throughput: {@link MatMul#multiply} of BF16 weights of the model's shapes, an expert
- *       {@code [moe_intermediate x hidden]} and {@code [hidden x hidden]}, on one block of
- *       {@value #BLOCK_TOKENS} tokens; 2 x rows x cols x tokens / seconds.</li>
+ *   <li>Matrix throughput: {@link MatMul#multiply} of BF16 weights of the model's shapes
+ *       ({@link DeviceMeasurement#blockShapes}: an expert {@code [moe_intermediate x hidden]} and
+ *       {@code [hidden x hidden]}) on one block of {@value DeviceMeasurement#BLOCK_TOKENS} tokens, best of
+ *       {@link Settings#repeats()} after three warm-up runs; 2 x rows x cols x tokens / seconds.</li>
  *   <li>Host-to-device transfer: not applicable to CPU devices (reported as such).</li>
  * </ul>
  */
 public final class CpuDeviceProfiler {
-
-    /** Tokens per forward the matrix rate is measured at: one block (spec §6.5). */
-    public static final int BLOCK_TOKENS = 32;
 
     private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
 
@@ -66,12 +65,8 @@ public final class CpuDeviceProfiler {
     public static DeviceMeasurement measure(int threads, LLaDA2Config shapes, Settings settings) {
         try (CpuDevice device = new CpuDevice("measure", threads)) {
             double bandwidth = bandwidth(device, settings);
-            List<DeviceMeasurement.MatMulRate> rates = new ArrayList<>();
-            if (shapes.numExperts() > 0 && shapes.moeIntermediateSize() > 0) {
-                rates.add(matmul(device, "expert [moe_intermediate x hidden]", shapes.moeIntermediateSize(),
-                        shapes.hiddenSize(), settings));
-            }
-            rates.add(matmul(device, "[hidden x hidden]", shapes.hiddenSize(), shapes.hiddenSize(), settings));
+            List<DeviceMeasurement.MatMulRate> rates = DeviceMeasurement.blockShapes(shapes).stream()
+                    .map(s -> matmul(device, s, settings)).toList();
             return new DeviceMeasurement(DeviceId.CPU, threads, bandwidth, rates, OptionalDouble.empty(),
                     OptionalDouble.empty());
         }
@@ -113,8 +108,10 @@ public final class CpuDeviceProfiler {
     }
 
     /** GFLOP/s of one block through a random BF16 weight of the given shape. */
-    private static DeviceMeasurement.MatMulRate matmul(CpuDevice device, String what, int rows, int cols,
+    private static DeviceMeasurement.MatMulRate matmul(CpuDevice device, DeviceMeasurement.MatMulShape shape,
                                                        Settings settings) {
+        int rows = shape.rows();
+        int cols = shape.cols();
         SplittableRandom random = new SplittableRandom(42);
         // shared: the device's worker threads read the weights
         try (Arena arena = Arena.ofShared()) {
@@ -140,8 +137,7 @@ public final class CpuDeviceProfiler {
                 }
             }
             sink += Float.floatToRawIntBits(y[0]);
-            double gflops = 2.0 * rows * cols * BLOCK_TOKENS / best;
-            return new DeviceMeasurement.MatMulRate(what, rows, cols, BLOCK_TOKENS, "BF16", gflops);
+            return shape.rate("BF16", best);
         }
     }
 }

@@ -30,11 +30,11 @@ class CpuDeviceProfilerTest {
         DeviceMeasurement.MatMulRate expert = m.matmuls().get(0);
         assertEquals(32, expert.rows()); // tiny: moe_intermediate 32 x hidden 64
         assertEquals(64, expert.cols());
-        assertEquals(CpuDeviceProfiler.BLOCK_TOKENS, expert.tokens());
+        assertEquals(DeviceMeasurement.BLOCK_TOKENS, expert.tokens());
         assertEquals(64, m.matmuls().get(1).rows());
         assertTrue(m.matmulGflops() > 0);
         assertTrue(m.transferGbps().isEmpty());
-        assertTrue(m.describe().contains("host<->device transfer: not applicable"), m.describe());
+        assertTrue(m.describe().contains("host->device transfer: not applicable"), m.describe());
     }
 
     @Test

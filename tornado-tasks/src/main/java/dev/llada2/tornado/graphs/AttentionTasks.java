@@ -4,7 +4,6 @@ import dev.llada2.config.LLaDA2Config;
 import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.kernels.AttentionKernels;
 import dev.llada2.tornado.kernels.ElementwiseKernels;
-import dev.llada2.tornado.kernels.MatMulKernels;
 import dev.llada2.tornado.kernels.NormKernels;
 import dev.llada2.tornado.kernels.RopeKernels;
 import dev.llada2.weights.AttentionWeights;
@@ -61,7 +60,7 @@ final class AttentionTasks {
         this.attnOut = sh.activations(hidden);
         this.normed = sh.activations(hidden);
         b.uploadOnce(inputNorm, postNorm, qkNorm, a, qkv, q, context, keys, values, attnOut, normed);
-        uploadParts(b, qkvW, denseW);
+        b.uploadWeights(qkvW, denseW);
         Optional<FloatArray> qkvBias = att.qkvBias().map(FloatArray::fromArray);
         Optional<FloatArray> denseBias = att.denseBias().map(FloatArray::fromArray);
         qkvBias.ifPresent(b::uploadOnce);
@@ -72,7 +71,7 @@ final class AttentionTasks {
         TaskName t = b.task(TaskName.Op.INPUT_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
         b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), sh.hidden(), inputNorm, sh.params(), a,
                 hidden, eps);
-        matmul(b, TaskName.Op.QKV, qkvW, a, qkv, sh);
+        MatMulTasks.add(b, TaskName.Op.QKV, qkvW, a, sh.params(), sh.scale(), qkv);
         bias(b, TaskName.Op.QKV_BIAS, qkvBias, qkv, rows, sh);
         int threads = Grids.headThreads(hd);
         int slots = c.numAttentionHeads() + 2 * c.numKeyValueHeads();
@@ -83,32 +82,12 @@ final class AttentionTasks {
         t = b.task(TaskName.Op.ATTENTION, Grids.groups(maxT * c.numAttentionHeads(), threads));
         b.graph().task(t.task(), AttentionKernels::attention, new KernelContext(), q, keys, values, sh.params(),
                 context, c.numAttentionHeads(), c.numKeyValueHeads(), hd, (float) Math.pow(hd, -0.5));
-        matmul(b, TaskName.Op.ATTENTION_OUT, denseW, context, attnOut, sh);
+        MatMulTasks.add(b, TaskName.Op.ATTENTION_OUT, denseW, context, sh.params(), sh.scale(), attnOut);
         bias(b, TaskName.Op.ATTENTION_OUT_BIAS, denseBias, attnOut, hidden, sh);
         residual(b, TaskName.Op.ATTENTION_RESIDUAL, attnOut, sh, hidden);
         t = b.task(TaskName.Op.POST_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
         b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), sh.hidden(), postNorm, sh.params(),
                 normed, hidden, eps);
-    }
-
-    /** Declares the upload of every part of the matrices (before any task: uploads come first). */
-    static void uploadParts(GraphBuilder b, DeviceMatrix... matrices) {
-        for (DeviceMatrix m : matrices) {
-            for (DeviceMatrix.Part part : m.parts()) {
-                b.uploadOnce(part.words());
-            }
-        }
-    }
-
-    /** {@code y = W x} for the pass's tokens, one task per part of {@code w}. */
-    static void matmul(GraphBuilder b, TaskName.Op op, DeviceMatrix w, FloatArray x, FloatArray y, SharedBuffers sh) {
-        int threads = Grids.matmulThreads(w.cols());
-        for (int p = 0; p < w.parts().size(); p++) {
-            DeviceMatrix.Part part = w.parts().get(p);
-            TaskName t = b.task(op, p, Grids.groups(part.rows(), threads));
-            b.graph().task(t.task(), MatMulKernels::matmul, new KernelContext(), part.words(), x, sh.params(),
-                    sh.scale(), y, w.cols(), w.format(), w.rows(), part.firstRow());
-        }
     }
 
     /** {@code hidden += delta} for the pass's tokens. */

@@ -29,7 +29,7 @@ final class DenseMlpTasks {
         int inter = w.intermediate();
         FloatArray h = sh.activations(inter);
         b.uploadOnce(h);
-        AttentionTasks.uploadParts(b, gate, up, down);
+        b.uploadWeights(gate, up, down);
         int threads = Grids.matmulThreads(gate.cols());
         for (int p = 0; p < gate.parts().size(); p++) {
             DeviceMatrix.Part g = gate.parts().get(p);
@@ -38,6 +38,6 @@ final class DenseMlpTasks {
             b.graph().task(t.task(), MatMulKernels::gateUpSwiGlu, new KernelContext(), g.words(), u.words(), m,
                     sh.params(), sh.scale(), h, gate.cols(), gate.format(), inter, g.firstRow());
         }
-        AttentionTasks.matmul(b, downOp, down, h, out, sh);
+        MatMulTasks.add(b, downOp, down, h, sh.params(), sh.scale(), out);
     }
 }

@@ -1,5 +1,6 @@
 package dev.llada2.tornado.graphs;
 
+import dev.llada2.tornado.format.DeviceMatrix;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.WorkerGrid;
@@ -53,6 +54,16 @@ public final class GraphBuilder {
     public GraphBuilder uploadOnce(TornadoNativeArray... arrays) {
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) arrays);
         uploadOnceBytes += bytes(arrays);
+        return this;
+    }
+
+    /** {@link #uploadOnce} of every part of the weights (before any task that reads them). */
+    public GraphBuilder uploadWeights(DeviceMatrix... matrices) {
+        for (DeviceMatrix m : matrices) {
+            for (DeviceMatrix.Part part : m.parts()) {
+                uploadOnce(part.words());
+            }
+        }
         return this;
     }
 

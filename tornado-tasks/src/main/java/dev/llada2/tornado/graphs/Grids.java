@@ -4,6 +4,7 @@ import dev.llada2.tornado.kernels.HeadKernels;
 import dev.llada2.tornado.kernels.MatMulKernels;
 import dev.llada2.tornado.kernels.NormKernels;
 import dev.llada2.tornado.kernels.RopeKernels;
+import dev.llada2.tornado.kernels.StreamKernels;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 
@@ -28,6 +29,10 @@ public final class Grids {
     public static final int MATMUL_THREADS = 128;
     /** Vocabulary entries reduced by one work-group of the greedy head. */
     public static final int GREEDY_CHUNK = 4096;
+    /** Threads per work-group of the device profiler's streaming read. */
+    public static final int STREAM_THREADS = StreamKernels.MAX_THREADS;
+    /** Most work-groups of the streaming read: enough to keep every compute unit of a large GPU busy. */
+    public static final int STREAM_GROUPS = 2048;
 
     private Grids() {
     }
@@ -74,6 +79,11 @@ public final class Grids {
     /** Vocabulary chunks of the greedy head. */
     public static int greedyChunks(int vocab, int chunk) {
         return (vocab + chunk - 1) / chunk;
+    }
+
+    /** Work-groups of the streaming read over {@code n} elements (each work-item strides over the array). */
+    public static int streamGroups(int n) {
+        return Math.max(1, Math.min(STREAM_GROUPS, (n + STREAM_THREADS - 1) / STREAM_THREADS));
     }
 
     /** {@code n} rounded up to a multiple of the matmul token tile (activation buffers are padded so). */

@@ -4,7 +4,6 @@ import dev.llada2.config.LLaDA2Config;
 import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.kernels.ForwardParams;
 import dev.llada2.tornado.kernels.HeadKernels;
-import dev.llada2.tornado.kernels.MatMulKernels;
 import dev.llada2.tornado.kernels.NormKernels;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -63,20 +62,14 @@ public final class HeadGraph {
         GraphBuilder b = new GraphBuilder(TaskName.HEAD_GRAPH, grids)
                 .consume(sh.params(), sh.hidden(), sh.scale())
                 .uploadEach(headRows)
-                .uploadOnce(norm, finalHidden, rows, logits, partMax, partArg, partSum, tokens, confidence);
-        AttentionTasks.uploadParts(b, lmHead);
+                .uploadOnce(norm, finalHidden, rows, logits, partMax, partArg, partSum, tokens, confidence)
+                .uploadWeights(lmHead);
         TaskName t = b.task(TaskName.Op.FINAL_NORM, Grids.groups(sh.maxTokens(), Grids.normThreads(hidden)));
         b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), sh.hidden(), norm, sh.params(),
                 finalHidden, hidden, c.rmsNormEps());
         t = b.task(TaskName.Op.GATHER_ROWS, Grids.items(maxRows * hidden));
         b.graph().task(t.task(), HeadKernels::gatherRows, new KernelContext(), finalHidden, headRows, rows, hidden);
-        int threads = Grids.matmulThreads(hidden);
-        for (int p = 0; p < lmHead.parts().size(); p++) {
-            DeviceMatrix.Part part = lmHead.parts().get(p);
-            t = b.task(TaskName.Op.LM_HEAD, p, Grids.groups(part.rows(), threads));
-            b.graph().task(t.task(), MatMulKernels::matmul, new KernelContext(),
-                    part.words(), rows, headRows, sh.scale(), logits, hidden, lmHead.format(), vocab, part.firstRow());
-        }
+        MatMulTasks.add(b, TaskName.Op.LM_HEAD, lmHead, rows, headRows, sh.scale(), logits);
         t = b.task(TaskName.Op.GREEDY_PARTIAL, Grids.groups(maxRows * chunks, Grids.greedyThreads(Grids.GREEDY_CHUNK)));
         b.graph().task(t.task(), HeadKernels::greedyPartial, new KernelContext(), logits, headRows, partMax, partArg,
                 partSum, vocab, Grids.GREEDY_CHUNK, chunks);

@@ -65,9 +65,9 @@ public final class MoeTasks {
         FloatArray sharedOut = sh.activations(hidden);
         b.uploadOnce(bias, routerLogits, topIdx, topWeight, scores, groupScore, marks, slots, counts, h, slotOut,
                 sharedOut);
-        AttentionTasks.uploadParts(b, router, gate, up, down);
+        b.uploadWeights(router, gate, up, down);
 
-        AttentionTasks.matmul(b, TaskName.Op.ROUTER, router, m, routerLogits, sh);
+        MatMulTasks.add(b, TaskName.Op.ROUTER, router, m, sh.params(), sh.scale(), routerLogits);
         TaskName t = b.task(TaskName.Op.ROUTER_SELECT, Grids.items(maxT));
         b.graph().task(t.task(), MoeKernels::routerSelect, new KernelContext(), routerLogits, bias, sh.params(), scores,
                 groupScore, marks, topIdx, topWeight, experts, k, c.nGroup(), c.topkGroup(), c.routedScalingFactor());

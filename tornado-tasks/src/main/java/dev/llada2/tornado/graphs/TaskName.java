@@ -9,12 +9,15 @@ package dev.llada2.tornado.graphs;
  */
 public record TaskName(String graph, String task) {
 
-    /** Operations, named after what they compute (checkpoint vocabulary). */
+    /**
+     * Operations, named after what they compute (checkpoint vocabulary); the last two are the device
+     * profiler's (a streaming read, a matmul of one of the model's block shapes).
+     */
     public enum Op {
         GATHER, INPUT_NORM, QKV, QKV_BIAS, QK_NORM_ROPE, ATTENTION, ATTENTION_OUT, ATTENTION_OUT_BIAS,
         ATTENTION_RESIDUAL, POST_NORM, MLP_GATE_UP, MLP_DOWN, ROUTER, ROUTER_SELECT, GROUP_SLOTS, EXPERT_GATE_UP,
         EXPERT_DOWN, SHARED_GATE_UP, SHARED_DOWN, COMBINE, MLP_RESIDUAL, FINAL_NORM, GATHER_ROWS, LM_HEAD,
-        GREEDY_PARTIAL, GREEDY_COMBINE;
+        GREEDY_PARTIAL, GREEDY_COMBINE, STREAM_READ, BLOCK_MATMUL;
 
         String id() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -9,6 +9,7 @@ import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.format.WeightDecode;
 import dev.llada2.tornado.graphs.GraphBuilder;
 import dev.llada2.tornado.graphs.Grids;
+import dev.llada2.tornado.graphs.MatMulTasks;
 import dev.llada2.tornado.graphs.TaskName.Op;
 import dev.llada2.tornado.kernels.ElementwiseKernels;
 import dev.llada2.tornado.kernels.EmbeddingKernels;
@@ -140,22 +141,15 @@ final class DenseKernelChecks {
         FloatArray scale = WeightDecode.scaleTable();
         FloatArray y = new FloatArray(padded * rows);
         var c = s.graph("matmul");
-        GraphBuilder b = c.builder().uploadOnce(params, x, scale);
-        int threads = Grids.matmulThreads(cols);
-        for (int p = 0; p < dm.parts().size(); p++) {
-            DeviceMatrix.Part part = dm.parts().get(p);
-            b.uploadOnce(part.words());
-            var t = b.task(Op.QKV, p, Grids.groups(part.rows(), threads));
-            b.graph().task(t.task(), MatMulKernels::matmul, new KernelContext(),
-                    part.words(), x, params, scale, y, cols, dm.format(), rows, part.firstRow());
-        }
+        GraphBuilder b = c.builder().uploadOnce(params, x, scale).uploadWeights(dm);
+        MatMulTasks.add(b, Op.QKV, dm, x, params, scale, y);
         b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, y);
         c.run();
         float[] want = new float[TOKENS * rows];
         MatMul.rows(m, 0, rows, xs, TOKENS, want, rows, 0);
         float tol = (float) (RELATIVE * Math.max(1, maxAbs(want)));
         return row(name, maxAbsDiff(want, y, want.length), tol, TOKENS + " tokens x " + rows + " x " + cols + ", "
-                + dm.parts().size() + " part(s), " + threads + " threads/row");
+                + dm.parts().size() + " part(s), " + Grids.matmulThreads(cols) + " threads/row");
     }
 
     private KernelCheck gateUpSwiGlu() {

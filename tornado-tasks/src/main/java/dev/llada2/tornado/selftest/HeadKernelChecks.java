@@ -7,10 +7,10 @@ import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.format.WeightDecode;
 import dev.llada2.tornado.graphs.GraphBuilder;
 import dev.llada2.tornado.graphs.Grids;
+import dev.llada2.tornado.graphs.MatMulTasks;
 import dev.llada2.tornado.graphs.TaskName.Op;
 import dev.llada2.tornado.kernels.ForwardParams;
 import dev.llada2.tornado.kernels.HeadKernels;
-import dev.llada2.tornado.kernels.MatMulKernels;
 import dev.llada2.weights.Matrix;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
@@ -69,17 +69,10 @@ final class HeadKernelChecks {
         FloatArray scale = WeightDecode.scaleTable();
         FloatArray logits = new FloatArray(4 * VOCAB);
         var c = s.graph("lmHead");
-        GraphBuilder b = c.builder().uploadOnce(rows, dFh, gathered, scale);
+        GraphBuilder b = c.builder().uploadOnce(rows, dFh, gathered, scale).uploadWeights(dm);
         var t1 = b.task(Op.GATHER_ROWS, Grids.items(4 * hidden));
         b.graph().task(t1.task(), HeadKernels::gatherRows, new KernelContext(), dFh, rows, gathered, hidden);
-        int threads = Grids.matmulThreads(hidden);
-        for (int p = 0; p < dm.parts().size(); p++) {
-            DeviceMatrix.Part part = dm.parts().get(p);
-            b.uploadOnce(part.words());
-            var t2 = b.task(Op.LM_HEAD, p, Grids.groups(part.rows(), threads));
-            b.graph().task(t2.task(), MatMulKernels::matmul, new KernelContext(), part.words(), gathered, rows, scale,
-                    logits, hidden, dm.format(), VOCAB, part.firstRow());
-        }
+        MatMulTasks.add(b, Op.LM_HEAD, dm, gathered, rows, scale, logits);
         b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         c.run();
         float[] x = new float[ROWS.length * hidden];
