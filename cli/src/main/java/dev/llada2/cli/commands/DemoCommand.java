@@ -63,7 +63,7 @@ public final class DemoCommand extends LladaCommand {
     }
 
     /**
-     * The demo checkpoint: the tiny preset's shape over the demo tokenizer's vocabulary, lm_head x 8 so
+     * The demo checkpoint: the tiny preset's shape over the demo tokenizer's vocabulary, lm_head x 16 so
      * the model is confident enough for the threshold rule to commit several tokens per step.
      */
     static void write(Path model) throws IOException {
@@ -72,7 +72,7 @@ public final class DemoCommand extends LladaCommand {
         ObjectNode config = InitRandomCommand.configFor("tiny", 4, null, null, VOCAB, ids.mask(), ids.endOfText(),
                 List.of());
         config.put("pad_token_id", ids.endOfText());
-        RandomCheckpoint.write(model, config, new RandomCheckpoint.Options(2026, 1, 8.0),
+        RandomCheckpoint.write(model, config, new RandomCheckpoint.Options(2026, 1, 16.0),
                 (fills, file) -> fills.forEach(Runnable::run), done -> { });
         Files.writeString(model.resolve("done"), "random demo model; delete this folder to rebuild it\n");
     }
