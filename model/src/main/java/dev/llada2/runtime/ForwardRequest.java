@@ -1,5 +1,6 @@
 package dev.llada2.runtime;
 
+import dev.llada2.errors.LladaException;
 import dev.llada2.trace.TraceSink;
 
 /**
@@ -26,5 +27,21 @@ public record ForwardRequest(int[] tokens, int start, AttentionMask mask, boolea
 
     public int length() {
         return tokens.length;
+    }
+
+    /**
+     * Checks the request against an engine's state: it must start where the cache ends, and every
+     * token must be in the vocabulary (a bad id is the user's input, so it is an input error).
+     */
+    public void validate(int cacheLength, int vocabSize) {
+        if (start != cacheLength) {
+            throw new IllegalStateException("forward at position " + start + " but " + cacheLength
+                    + " positions are cached");
+        }
+        for (int id : tokens) {
+            if (id < 0 || id >= vocabSize) {
+                throw LladaException.input("token id " + id + " is outside the vocabulary 0.." + (vocabSize - 1));
+            }
+        }
     }
 }

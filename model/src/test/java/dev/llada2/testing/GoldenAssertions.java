@@ -4,7 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.llada2.decode.DecodeOptions;
 import dev.llada2.decode.DecodeResult;
 import dev.llada2.decode.StepRecord;
+import dev.llada2.checkpoint.TensorReader;
 import dev.llada2.runtime.AttentionMask;
+import dev.llada2.runtime.Engine;
+import dev.llada2.runtime.ForwardRequest;
+import dev.llada2.runtime.ForwardResult;
+import dev.llada2.runtime.HeadRequest;
+import dev.llada2.trace.ForwardTrace;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,6 +66,43 @@ public final class GoldenAssertions {
             maxDiff = Math.max(maxDiff, Double.isNaN(d) ? Double.POSITIVE_INFINITY : d);
         }
         assertTrue(maxDiff <= tol, what + ": max|d| = " + maxDiff + " > " + tol);
+    }
+
+    /**
+     * Runs golden forward case {@code c} ({@code variant}: block_causal or bidirectional) on
+     * {@code engine} from an empty cache and checks it against the golden tensors: logits (max and
+     * mean), embeddings, layer_out, attn_out, mlp_out, final_hidden as hidden states, router ids exact
+     * and in order, router weights within 1e-5, router logits as hidden states.
+     */
+    public static void forwardMatches(Engine engine, Golden g, JsonNode c, String variant) {
+        String prefix = c.get("id").asText() + "." + variant + ".";
+        int[] ids = Golden.ints(c.get("input_ids"));
+        ForwardTrace trace = new ForwardTrace();
+        engine.resetCache();
+        ForwardResult r = engine.forward(new ForwardRequest(ids, 0, mask(variant), false,
+                new HeadRequest.Logits(IntStream.range(0, ids.length).toArray()), trace));
+        Map<String, ForwardTrace.Tensor> got = trace.tensors();
+        int vocab = engine.config().vocabSize();
+        float[] logits = new float[ids.length * vocab];
+        for (int i = 0; i < ids.length; i++) {
+            System.arraycopy(r.logits()[i], 0, logits, i * vocab, vocab);
+        }
+        hidden(prefix + "logits", g.floats(g.forwardTensor(prefix + "logits")), logits, true);
+        for (String name : List.of("embeddings", "layer_out", "attn_out", "mlp_out", "final_hidden")) {
+            hidden(prefix + name, g.floats(g.forwardTensor(prefix + name)), got.get(name).floats(), false);
+        }
+        for (int l = 0; l < engine.config().numHiddenLayers(); l++) {
+            if (!engine.config().isMoeLayer(l)) {
+                continue;
+            }
+            String router = prefix + "router.layer" + l + ".";
+            assertArrayEquals(TensorReader.toInts(g.forwardTensor(router + "topk_idx")),
+                    got.get("router.layer" + l + ".topk_idx").ints(), router + "topk_idx");
+            absolute(router + "topk_weight", g.floats(g.forwardTensor(router + "topk_weight")),
+                    got.get("router.layer" + l + ".topk_weight").floats(), 1e-5);
+            hidden(router + "logits", g.floats(g.forwardTensor(router + "logits")),
+                    got.get("router.layer" + l + ".logits").floats(), false);
+        }
     }
 
     /** The decode options a golden generate case was produced with. */

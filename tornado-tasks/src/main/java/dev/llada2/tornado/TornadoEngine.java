@@ -126,15 +126,7 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public ForwardResult forward(ForwardRequest r) {
-        if (r.start() != cacheLength) {
-            throw new IllegalStateException("forward at position " + r.start() + " but " + cacheLength
-                    + " positions are cached");
-        }
-        for (int id : r.tokens()) {
-            if (id < 0 || id >= c.vocabSize()) {
-                throw LladaException.input("token id " + id + " is outside the vocabulary 0.." + (c.vocabSize() - 1));
-            }
-        }
+        r.validate(cacheLength, c.vocabSize());
         if (r.start() + r.length() > options.maxSequence()) {
             throw LladaException.input("positions up to " + (r.start() + r.length()) + " exceed the TornadoVM engine's"
                     + " KV cache of " + options.maxSequence() + " positions (create it with a larger maxSequence)");

@@ -2,7 +2,6 @@ package dev.llada2.backend.cpu;
 
 import dev.llada2.backend.cpu.format.CpuWeightFormat;
 import dev.llada2.config.LLaDA2Config;
-import dev.llada2.errors.LladaException;
 import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.EngineStats;
 import dev.llada2.runtime.ForwardRequest;
@@ -78,15 +77,7 @@ public final class CpuEngine implements Engine {
 
     @Override
     public ForwardResult forward(ForwardRequest r) {
-        if (r.start() != cacheLength) {
-            throw new IllegalStateException("forward at position " + r.start() + " but " + cacheLength
-                    + " positions are cached");
-        }
-        for (int id : r.tokens()) {
-            if (id < 0 || id >= c.vocabSize()) {
-                throw LladaException.input("token id " + id + " is outside the vocabulary 0.." + (c.vocabSize() - 1));
-            }
-        }
+        r.validate(cacheLength, c.vocabSize());
         int tokens = r.length();
         int h = c.hiddenSize();
         TraceSink trace = r.trace();
