@@ -70,12 +70,9 @@ class TornadoProfileTest {
 
     @Test
     void aLayerHomeOnACpuDeviceIsRefusedWithTheReason() {
-        assertRefused("""
-                {"name": "cpu-layers", "devices": [
-                  {"id": "gpu", "backend": "tornado", "selector": "tornado:0:0", "memory_gb": 4},
-                  {"id": "host", "backend": "cpu"}],
-                 "placement": {"home": "gpu", "head": "gpu",
-                               "layers": [{"device": "gpu", "count": 2}, {"device": "host", "rest": true}]}}""",
+        assertRefused(gpuAndHost("""
+                {"home": "gpu", "head": "gpu",
+                 "layers": [{"device": "gpu", "count": 2}, {"device": "host", "rest": true}]}"""),
                 "layer 2's home (norms, attention, KV cache, router, shared expert) is placed on host (cpu),",
                 "a CPU device",
                 "only routed experts may live on CPU devices");
@@ -83,15 +80,21 @@ class TornadoProfileTest {
 
     @Test
     void scatteredDeviceExpertsAreRefusedWithTheReason() {
-        assertRefused("""
-                {"name": "scattered", "devices": [
-                  {"id": "gpu", "backend": "tornado", "selector": "tornado:0:0", "memory_gb": 4},
-                  {"id": "host", "backend": "cpu"}],
-                 "placement": {"home": "gpu", "experts": {"ranges": [{"device": "host", "experts": "1"},
-                   {"device": "host", "experts": "3"}, {"device": "host", "experts": "5"},
-                   {"device": "host", "experts": "7"}]}}}""",
+        assertRefused(gpuAndHost("""
+                {"home": "gpu", "experts": {"ranges": [{"device": "host", "experts": "1"},
+                  {"device": "host", "experts": "3"}, {"device": "host", "experts": "5"},
+                  {"device": "host", "experts": "7"}]}}"""),
                 "the routed experts that layer 1 keeps on gpu (tornado:0:0) form 5 separate id ranges",
                 "at most 4 per layer");
+    }
+
+    /** A profile with a TornadoVM device {@code gpu} and a CPU device {@code host}, placed as given. */
+    private static String gpuAndHost(String placement) {
+        return """
+                {"name": "gpu-and-host", "devices": [
+                  {"id": "gpu", "backend": "tornado", "selector": "tornado:0:0", "memory_gb": 4},
+                  {"id": "host", "backend": "cpu"}],
+                 "placement": %s}""".formatted(placement);
     }
 
     private static void assertRefused(String profile, String... parts) {
