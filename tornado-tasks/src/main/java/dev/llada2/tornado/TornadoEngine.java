@@ -11,6 +11,7 @@ import dev.llada2.runtime.ForwardResult;
 import dev.llada2.runtime.HeadRequest;
 import dev.llada2.tornado.graphs.HeadGraph;
 import dev.llada2.tornado.graphs.LayerGraph;
+import dev.llada2.tornado.plan.HostExperts;
 import dev.llada2.tornado.plan.Stage;
 import dev.llada2.trace.TraceSink;
 import dev.llada2.weights.LLaDA2Weights;
@@ -35,12 +36,19 @@ import java.util.stream.Collectors;
  * <p>With several devices the layers form a pipeline of stages (contiguous layer ranges, each layer's
  * KV cache on its device); between stages the host fetches the residual stream from one device and
  * uploads it to the next, counted as a hand-off in {@link EngineStats}.
+ *
+ * <p>Routed experts may also live in host memory on CPU devices ({@link HostExperts}, llama.cpp's
+ * {@code --cpu-moe}): their layer's device computes the router, its own experts and the shared
+ * expert; the router outputs and the input rows of the tokens routed to host experts go down, the
+ * CPU devices compute those experts' weighted slot outputs, the rows go back up and the device's
+ * combine sums every slot in slot order (data flow and byte counts: {@code HostExpertGraphs}).
  */
 public final class TornadoEngine implements Engine {
 
     private final LLaDA2Config c;
     private final TornadoEngineOptions options;
     private final List<Stage> stages;
+    private final HostExperts hostExperts;
     private final EngineStats stats = new EngineStats();
     private final double warmUpSeconds;
     private int cacheLength;
@@ -63,23 +71,38 @@ public final class TornadoEngine implements Engine {
      */
     public TornadoEngine(LLaDA2Weights weights, List<DeviceId> devices, int[] layerDevice,
                          TornadoEngineOptions options) {
+        this(weights, devices, layerDevice, HostExperts.none(weights.config()), options);
+    }
+
+    /**
+     * A pipeline over several devices with some routed experts in host memory.
+     *
+     * @param layerDevice per layer, an index into {@code devices} naming a TornadoVM device, as above
+     * @param hostExperts the routed experts on CPU devices; the engine owns it (closes it, also when
+     *                    creation fails)
+     */
+    public TornadoEngine(LLaDA2Weights weights, List<DeviceId> devices, int[] layerDevice, HostExperts hostExperts,
+                         TornadoEngineOptions options) {
         this.c = weights.config();
         this.options = options;
-        checkPlacement(devices, layerDevice, c.numHiddenLayers());
+        this.hostExperts = hostExperts;
         List<Stage> built = new ArrayList<>();
         try {
+            checkPlacement(devices, layerDevice, c.numHiddenLayers());
+            boolean[][] onHost = hostExperts.onHost();
             int n = c.numHiddenLayers();
             for (int from = 0; from < n; ) {
                 int to = from;
                 while (to < n && layerDevice[to] == layerDevice[from]) {
                     to++;
                 }
-                built.add(Stage.build(weights, from, to, from == 0, to == n, devices.get(layerDevice[from]), options,
-                        stats));
+                built.add(Stage.build(weights, from, to, from == 0, to == n, devices.get(layerDevice[from]), onHost,
+                        options, stats));
                 from = to;
             }
         } catch (RuntimeException e) {
             built.forEach(Stage::close);
+            hostExperts.close();
             throw e;
         }
         this.stages = List.copyOf(built);
@@ -104,6 +127,10 @@ public final class TornadoEngine implements Engine {
                 throw LladaException.input("layer " + l + " is placed on device index " + layerDevice[l] + ": indexes"
                         + " must be in 0.." + (devices.size() - 1) + " and non-decreasing (each device holds one"
                         + " contiguous range of layers)");
+            }
+            if (devices.get(layerDevice[l]).isCpu()) {
+                throw LladaException.input("layer " + l + " is placed on " + devices.get(layerDevice[l]) + ": the"
+                        + " TornadoVM engine runs layers on TornadoVM devices (only routed experts in host memory)");
             }
         }
     }
@@ -198,9 +225,22 @@ public final class TornadoEngine implements Engine {
                 if (trace.enabled()) {
                     trace.layer("attn_out", g.layer(), s.plan().fetch(attention, g.attnOut(), tokens * h), tokens, h);
                 }
-                last = s.runFeedForward(i);
+                if (g.hostExperts().isPresent()) {
+                    last = hostExperts.runFeedForward(s, i, tokens, r -> {
+                        if (trace.enabled()) {
+                            traceRouter(s, g, r, tokens, trace);
+                        }
+                    }, stats);
+                } else {
+                    last = s.runFeedForward(i);
+                    if (trace.enabled()) {
+                        traceRouter(s, g, last, tokens, trace);
+                    }
+                }
                 if (trace.enabled()) {
-                    traceFeedForward(s, g, last, tokens, trace);
+                    trace.layer("mlp_out", g.layer(), s.plan().fetch(last, g.mlpOut(), tokens * h), tokens, h);
+                    trace.layer("layer_out", g.layer(), s.plan().fetch(last, s.shared().hidden(), tokens * h), tokens,
+                            h);
                 }
             }
             if (si + 1 < stages.size()) {
@@ -215,17 +255,13 @@ public final class TornadoEngine implements Engine {
     }
 
     /**
-     * Trace downloads of a feed-forward graph, fetched before the next graph runs (TornadoVM fetches
-     * from the graph executed last).
+     * Router outputs of a MoE layer, fetched from the graph that computed them before the next graph
+     * runs (TornadoVM fetches from the graph executed last).
      */
-    private void traceFeedForward(Stage s, LayerGraph g, TornadoExecutionResult r, int tokens, TraceSink trace) {
-        int h = c.hiddenSize();
-        int l = g.layer();
-        trace.layer("mlp_out", l, s.plan().fetch(r, g.mlpOut(), tokens * h), tokens, h);
-        trace.layer("layer_out", l, s.plan().fetch(r, s.shared().hidden(), tokens * h), tokens, h);
+    private void traceRouter(Stage s, LayerGraph g, TornadoExecutionResult r, int tokens, TraceSink trace) {
         g.moe().ifPresent(m -> {
             int k = c.numExpertsPerTok();
-            String p = "router.layer" + l + ".";
+            String p = "router.layer" + g.layer() + ".";
             trace.ints(p + "topk_idx", s.plan().fetch(r, m.topIdx(), tokens * k), tokens, k);
             trace.floats(p + "topk_weight", s.plan().fetch(r, m.topWeight(), tokens * k), tokens, k);
             trace.floats(p + "logits", s.plan().fetch(r, m.routerLogits(), tokens * c.numExperts()), tokens,
@@ -321,6 +357,9 @@ public final class TornadoEngine implements Engine {
     public String describe() {
         String where = stages.stream().map(s -> s.device() + " (" + s.info().name() + ", layers " + s.firstLayer()
                 + ".." + (s.firstLayer() + s.layers().size() - 1) + ")").collect(Collectors.joining(" -> "));
+        if (hostExperts.any()) {
+            where += "; " + hostExperts.describe();
+        }
         return String.format(Locale.ROOT, "tornado engine on %s; passes of up to %d tokens, KV cache of %d"
                         + " positions; warm-up (JIT compile, weight upload, first pass) %.1f s", where,
                 options.maxTokens(), options.maxSequence(), warmUpSeconds);
@@ -336,6 +375,7 @@ public final class TornadoEngine implements Engine {
                 first = first == null ? e : first;
             }
         }
+        hostExperts.close();
         if (first != null) {
             throw first;
         }

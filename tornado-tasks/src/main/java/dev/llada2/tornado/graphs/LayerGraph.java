@@ -7,6 +7,7 @@ import dev.llada2.weights.MoeWeights;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -33,6 +34,10 @@ import java.util.Optional;
  *
  * Fetched only when tracing (UNDER_DEMAND): attn_out from the first graph; mlp_out, hidden and the
  * router outputs from the second. Nothing crosses to the host in a normal pass.
+ *
+ * <p>A MoE layer with routed experts in host memory has two more graphs after {@code layer<l>_mlp}
+ * (which then ends after the shared expert), and the router outputs and some rows of m do cross:
+ * see {@link HostExpertGraphs}.
  */
 public final class LayerGraph {
 
@@ -52,9 +57,15 @@ public final class LayerGraph {
     private final FloatArray attnOut;
     private final FloatArray mlpOut;
     private final Optional<MoeTasks> moe;
+    private final Optional<HostExpertGraphs> hostExperts;
+    private final FloatArray normed;
 
+    /**
+     * @param onHost for a MoE layer, per routed expert whether it lives in host memory (see
+     *               {@link HostExpertGraphs}); null when every expert is on the device
+     */
     public LayerGraph(LLaDA2Config c, LayerWeights w, SharedBuffers sh, Entry entry, long maxPartBytes,
-                      GridScheduler grids) {
+                      GridScheduler grids, boolean[] onHost) {
         this.layer = w.index();
         GraphBuilder a = new GraphBuilder(TaskName.attentionGraph(layer), grids);
         switch (entry) {
@@ -66,7 +77,7 @@ public final class LayerGraph {
         }
         AttentionTasks attentionTasks = new AttentionTasks(c, w, sh, a, maxPartBytes);
         this.attnOut = attentionTasks.attnOut;
-        FloatArray normed = attentionTasks.normed;
+        this.normed = attentionTasks.normed;
         this.attention = a.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin(), normed)
                 .downloadOnDemand(attnOut)
                 .build();
@@ -74,6 +85,19 @@ public final class LayerGraph {
         GraphBuilder f = new GraphBuilder(TaskName.feedForwardGraph(layer), grids)
                 .consume(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin(), normed);
         this.mlpOut = sh.activations(c.hiddenSize());
+        if (w.ffn() instanceof MoeWeights m && onHost != null) {
+            MoeTasks tasks = new MoeTasks(c, layer, m, normed, null, sh, f, maxPartBytes, onHost);
+            f.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin());
+            tasks.sharedOut().ifPresent(f::keepOnDevice);
+            if (tasks.residentExperts()) {
+                f.keepOnDevice(tasks.slotOut());
+            }
+            this.moe = Optional.of(tasks);
+            this.feedForward = f.downloadOnDemand(normed, tasks.routerLogits(), tasks.topIdx(), tasks.topWeight())
+                    .build();
+            this.hostExperts = Optional.of(new HostExpertGraphs(c, layer, tasks, mlpOut, sh, grids));
+            return;
+        }
         f.uploadOnce(mlpOut);
         this.moe = switch (w.ffn()) {
             case DenseMlp dense -> {
@@ -81,13 +105,14 @@ public final class LayerGraph {
                         TaskName.Op.MLP_DOWN);
                 yield Optional.empty();
             }
-            case MoeWeights m -> Optional.of(new MoeTasks(c, layer, m, normed, mlpOut, sh, f, maxPartBytes));
+            case MoeWeights m -> Optional.of(new MoeTasks(c, layer, m, normed, mlpOut, sh, f, maxPartBytes, null));
         };
         AttentionTasks.residual(f, TaskName.Op.MLP_RESIDUAL, mlpOut, sh, c.hiddenSize());
         f.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin())
                 .downloadOnDemand(mlpOut);
         moe.ifPresent(x -> f.downloadOnDemand(x.routerLogits(), x.topIdx(), x.topWeight()));
         this.feedForward = f.build();
+        this.hostExperts = Optional.empty();
     }
 
     public int layer() {
@@ -99,9 +124,28 @@ public final class LayerGraph {
         return attention;
     }
 
-    /** The feed-forward graph (runs right after the attention graph). */
+    /**
+     * The feed-forward graph (runs right after the attention graph); with host-resident experts, the
+     * first of the feed-forward graphs (router, device experts, shared expert).
+     */
     public BuiltGraph feedForward() {
         return feedForward;
+    }
+
+    /** Every graph of the layer, in execution order. */
+    public List<BuiltGraph> graphs() {
+        return hostExperts.map(x -> List.of(attention, feedForward, x.slotsIn(), x.combine()))
+                .orElse(List.of(attention, feedForward));
+    }
+
+    /** The graphs after {@link #feedForward()} when some routed experts live in host memory. */
+    public Optional<HostExpertGraphs> hostExperts() {
+        return hostExperts;
+    }
+
+    /** The feed-forward's input m (post-attention norm) {@code [T, H]}; fetched for host experts. */
+    public FloatArray normed() {
+        return normed;
     }
 
     /** {@code attn_out} of the last pass (valid after fetching from the attention graph's result). */
@@ -109,7 +153,10 @@ public final class LayerGraph {
         return attnOut;
     }
 
-    /** {@code mlp_out} of the last pass (valid after fetching from the feed-forward graph's result). */
+    /**
+     * {@code mlp_out} of the last pass (valid after fetching from the result of the feed-forward graph,
+     * or of the combine graph with host-resident experts).
+     */
     public FloatArray mlpOut() {
         return mlpOut;
     }

@@ -4,7 +4,8 @@ package dev.llada2.tornado.graphs;
  * The name of a task: its graph and its id inside the graph. The graph builders name tasks with it
  * and register their grids under {@link #qualified()}, so a task and its grid cannot disagree.
  * Graph names follow the model: {@code embedding}, {@code layer<l>_attention}, {@code layer<l>_mlp},
- * {@code head}; task ids follow
+ * {@code head}, and for a MoE layer with routed experts in host memory also
+ * {@code layer<l>_mlp_host_in} and {@code layer<l>_mlp_combine}; task ids follow
  * the operation, with {@code _p<k>} for the k-th part of a weight split across device buffers.
  */
 public record TaskName(String graph, String task) {
@@ -16,8 +17,8 @@ public record TaskName(String graph, String task) {
     public enum Op {
         GATHER, INPUT_NORM, QKV, QKV_BIAS, QK_NORM_ROPE, ATTENTION, ATTENTION_OUT, ATTENTION_OUT_BIAS,
         ATTENTION_RESIDUAL, POST_NORM, MLP_GATE_UP, MLP_DOWN, ROUTER, ROUTER_SELECT, GROUP_SLOTS, EXPERT_GATE_UP,
-        EXPERT_DOWN, SHARED_GATE_UP, SHARED_DOWN, COMBINE, MLP_RESIDUAL, FINAL_NORM, GATHER_ROWS, LM_HEAD,
-        GREEDY_PARTIAL, GREEDY_COMBINE, STREAM_READ, BLOCK_MATMUL;
+        EXPERT_DOWN, SHARED_GATE_UP, SHARED_DOWN, SCATTER_SLOTS, COMBINE, MLP_RESIDUAL, FINAL_NORM, GATHER_ROWS,
+        LM_HEAD, GREEDY_PARTIAL, GREEDY_COMBINE, STREAM_READ, BLOCK_MATMUL;
 
         String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -35,6 +36,19 @@ public record TaskName(String graph, String task) {
     /** The feed-forward half of layer {@code layer} (dense MLP or MoE). */
     public static String feedForwardGraph(int layer) {
         return "layer" + layer + "_mlp";
+    }
+
+    /**
+     * The graph that writes the slot outputs of host-resident experts of layer {@code layer} into the
+     * device's slot buffer (one chunk per execution).
+     */
+    public static String hostSlotsGraph(int layer) {
+        return "layer" + layer + "_mlp_host_in";
+    }
+
+    /** The graph that combines the slots and adds the residual when the layer has host-resident experts. */
+    public static String combineGraph(int layer) {
+        return "layer" + layer + "_mlp_combine";
     }
 
     public static TaskName of(String graph, Op op) {

@@ -21,6 +21,8 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  *   <li>{@link #combine}: per token the weighted expert outputs summed in slot order, plus the shared
  *       expert, the same order as the CPU engine so results match to rounding.</li>
  * </ol>
+ * When some routed experts of the layer live in host memory (CPU devices), the host computes their
+ * weighted slot outputs and {@link #scatterSlots} writes them into the slot buffer before the combine.
  * Slot {@code s = t * topK + j} is the j-th expert chosen for token t.
  */
 public final class MoeKernels {
@@ -303,6 +305,22 @@ public final class MoeKernels {
                 acc += shared.get(i);
             }
             out.set(i, acc);
+        }
+    }
+
+    /**
+     * Weighted slot outputs computed elsewhere (routed experts in host memory) into the slot buffer:
+     * {@code slotOut[map[1 + r]] = rows[r]} for the {@code map[0]} rows of this chunk.
+     *
+     * <p>Grid: {@code chunkRows * hidden} work-items rounded up to the local size, one element each.
+     */
+    public static void scatterSlots(KernelContext context, FloatArray rows, IntArray map, FloatArray slotOut,
+                                    int hidden) {
+        int i = context.globalIdx;
+        if (i < map.get(0) * hidden) {
+            int r = i / hidden;
+            int d = i - r * hidden;
+            slotOut.set(map.get(1 + r) * hidden + d, rows.get(i));
         }
     }
 }

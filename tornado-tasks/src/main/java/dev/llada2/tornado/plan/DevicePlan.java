@@ -102,12 +102,28 @@ public final class DevicePlan implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Elements {@code [offset, offset + n)} of {@code array} from the device into
+     * {@code dest[destOffset ..]} (one partial transfer of exactly those elements).
+     */
+    public void fetch(TornadoExecutionResult result, FloatArray array, int offset, int n, float[] dest,
+                      int destOffset) {
+        transfer(result, array, offset, n);
+        MemorySegment.copy(array.getSegment(), ValueLayout.JAVA_FLOAT, (long) offset * Float.BYTES, dest, destOffset,
+                n);
+    }
+
     private void transfer(TornadoExecutionResult result, TornadoNativeArray array, int n) {
+        transfer(result, array, 0, n);
+    }
+
+    private void transfer(TornadoExecutionResult result, TornadoNativeArray array, int offset, int n) {
         if (n == 0) {
             return;
         }
         try {
-            result.transferToHost(new DataRange(array).withSize(n));
+            DataRange range = new DataRange(array).withSize(n);
+            result.transferToHost(offset == 0 ? range : range.withOffset(offset));
         } catch (RuntimeException | Error e) {
             throw failure("fetching " + n + " elements", e);
         }

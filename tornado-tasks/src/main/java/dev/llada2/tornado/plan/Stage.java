@@ -11,6 +11,7 @@ import dev.llada2.tornado.graphs.BuiltGraph;
 import dev.llada2.tornado.graphs.EmbeddingGraph;
 import dev.llada2.tornado.graphs.HeadGraph;
 import dev.llada2.tornado.graphs.LayerGraph;
+import dev.llada2.tornado.graphs.MoeTasks;
 import dev.llada2.tornado.graphs.SharedBuffers;
 import dev.llada2.weights.DenseMlp;
 import dev.llada2.weights.LLaDA2Weights;
@@ -45,9 +46,10 @@ public final class Stage implements AutoCloseable {
     private final List<LayerGraph> layers;
     private final Optional<HeadGraph> head;
     private final DevicePlan plan;
+    private final int[] attentionGraph;
 
     private Stage(DeviceId device, DeviceInfo info, SharedBuffers shared, boolean hasEmbedding, int firstLayer,
-                  List<LayerGraph> layers, Optional<HeadGraph> head, DevicePlan plan) {
+                  List<LayerGraph> layers, Optional<HeadGraph> head, DevicePlan plan, int[] attentionGraph) {
         this.device = device;
         this.info = info;
         this.shared = shared;
@@ -56,14 +58,18 @@ public final class Stage implements AutoCloseable {
         this.layers = layers;
         this.head = head;
         this.plan = plan;
+        this.attentionGraph = attentionGraph;
     }
 
     /**
      * Checks the budget, copies the weights into upload layout, builds the graphs and JIT-compiles
      * them on {@code device}.
+     *
+     * @param onHost per layer (absolute index), which routed experts live in host memory rather than on
+     *               this device; a null row = none
      */
     public static Stage build(LLaDA2Weights w, int firstLayer, int endLayer, boolean embedding, boolean withHead,
-                              DeviceId device, TornadoEngineOptions o, EngineStats stats) {
+                              DeviceId device, boolean[][] onHost, TornadoEngineOptions o, EngineStats stats) {
         LLaDA2Config c = w.config();
         TornadoDevice tornadoDevice = TornadoDevices.resolve(device);
         DeviceInfo info = TornadoDevices.info(device);
@@ -73,7 +79,7 @@ public final class Stage implements AutoCloseable {
         MemoryBudget budget = new MemoryBudget(info, o.maxDeviceBytes() > 0 ? Math.min(o.maxDeviceBytes(), usable)
                 : usable, TornadoDevices.memoryCap(), o.maxDeviceBytes() > 0);
         List<LayerWeights> span = w.layers().subList(firstLayer, endLayer);
-        checkWeights(w, span, embedding, withHead, maxPart, budget);
+        checkWeights(w, span, onHost, embedding, withHead, maxPart, budget);
 
         SharedBuffers shared = SharedBuffers.allocate(c, o.maxTokens(), o.maxSequence());
         GridScheduler grids = new GridScheduler();
@@ -82,13 +88,14 @@ public final class Stage implements AutoCloseable {
             graphs.add(EmbeddingGraph.build(DeviceMatrix.upload(w.embeddings(), maxPart), shared, grids));
         }
         List<LayerGraph> layers = new ArrayList<>();
+        int[] attentionGraph = new int[span.size()];
         for (LayerWeights l : span) {
             LayerGraph.Entry entry = l.index() > firstLayer ? LayerGraph.Entry.AFTER_LAYER
                     : embedding ? LayerGraph.Entry.AFTER_EMBEDDING : LayerGraph.Entry.STAGE_START;
-            LayerGraph g = new LayerGraph(c, l, shared, entry, maxPart, grids);
+            LayerGraph g = new LayerGraph(c, l, shared, entry, maxPart, grids, onHost[l.index()]);
+            attentionGraph[layers.size()] = graphs.size();
             layers.add(g);
-            graphs.add(g.attention());
-            graphs.add(g.feedForward());
+            graphs.addAll(g.graphs());
         }
         Optional<HeadGraph> head = Optional.empty();
         if (withHead) {
@@ -102,11 +109,11 @@ public final class Stage implements AutoCloseable {
                 + " tokens per pass) and tables", Math.max(0, resident - weights), 0);
         DevicePlan plan = new DevicePlan(graphs, grids, tornadoDevice, device + " (" + info.name() + ")", stats,
                 o.profile());
-        return new Stage(device, info, shared, embedding, firstLayer, List.copyOf(layers), head, plan);
+        return new Stage(device, info, shared, embedding, firstLayer, List.copyOf(layers), head, plan, attentionGraph);
     }
 
-    private static void checkWeights(LLaDA2Weights w, List<LayerWeights> span, boolean embedding, boolean withHead,
-                                     long maxPart, MemoryBudget budget) {
+    private static void checkWeights(LLaDA2Weights w, List<LayerWeights> span, boolean[][] onHost, boolean embedding,
+                                     boolean withHead, long maxPart, MemoryBudget budget) {
         if (embedding) {
             add(budget, List.of(w.embeddings()), maxPart);
         }
@@ -117,9 +124,12 @@ public final class Stage implements AutoCloseable {
                 case DenseMlp d -> addMlp(budget, d.mlp(), maxPart);
                 case MoeWeights m -> {
                     add(budget, List.of(m.router()), maxPart);
-                    addStack(budget, l.index(), "gate_proj", m.experts().stream().map(MlpWeights::gate).toList(), maxPart);
-                    addStack(budget, l.index(), "up_proj", m.experts().stream().map(MlpWeights::up).toList(), maxPart);
-                    addStack(budget, l.index(), "down_proj", m.experts().stream().map(MlpWeights::down).toList(), maxPart);
+                    for (int[] r : MoeTasks.residentRanges(onHost[l.index()], m.experts().size())) {
+                        List<MlpWeights> e = m.experts().subList(r[0], r[1]);
+                        addStack(budget, l.index(), "gate_proj", e.stream().map(MlpWeights::gate).toList(), maxPart);
+                        addStack(budget, l.index(), "up_proj", e.stream().map(MlpWeights::up).toList(), maxPart);
+                        addStack(budget, l.index(), "down_proj", e.stream().map(MlpWeights::down).toList(), maxPart);
+                    }
                     m.shared().ifPresent(s -> addMlp(budget, s, maxPart));
                 }
             }
@@ -182,12 +192,26 @@ public final class Stage implements AutoCloseable {
 
     /** Runs the attention graph of the stage's i-th layer (layer {@code firstLayer + i}). */
     public TornadoExecutionResult runAttention(int i) {
-        return plan.execute((hasEmbedding ? 1 : 0) + 2 * i);
+        return plan.execute(attentionGraph[i]);
     }
 
-    /** Runs the feed-forward graph of the stage's i-th layer; right after {@link #runAttention}. */
+    /**
+     * Runs the feed-forward graph of the stage's i-th layer; right after {@link #runAttention}. With
+     * host-resident experts, the router/device-expert graph: {@link #runHostSlots} and
+     * {@link #runCombine} follow.
+     */
     public TornadoExecutionResult runFeedForward(int i) {
-        return plan.execute((hasEmbedding ? 1 : 0) + 2 * i + 1);
+        return plan.execute(attentionGraph[i] + 1);
+    }
+
+    /** One chunk of host-computed slot outputs into the i-th layer's slot buffer (host-resident experts). */
+    public TornadoExecutionResult runHostSlots(int i) {
+        return plan.execute(attentionGraph[i] + 2);
+    }
+
+    /** Combine and residual of the i-th layer after its host slots (host-resident experts). */
+    public TornadoExecutionResult runCombine(int i) {
+        return plan.execute(attentionGraph[i] + 3);
     }
 
     public TornadoExecutionResult runHead() {

@@ -2,6 +2,7 @@ package dev.llada2.tornado.selftest;
 
 import dev.llada2.backend.KernelCheck;
 import dev.llada2.backend.cpu.MatMul;
+import dev.llada2.backend.cpu.RoutedExperts;
 import dev.llada2.backend.cpu.RouterMath;
 import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
@@ -58,7 +59,41 @@ final class MoeKernelChecks {
                 rows.add(new KernelCheck(k, Double.NaN, 0, false, "not run: " + crash.detail()));
             }
         }
+        rows.add(guarded("MoeKernels.scatterSlots", this::scatter));
         return rows;
+    }
+
+    /**
+     * Host-computed slot rows written into a slot buffer: the mapped slots get their rows bit for bit,
+     * every other slot keeps its value, surplus work-items (grid for a full chunk) write nothing.
+     */
+    private KernelCheck scatter() {
+        LLaDA2Config c = ConfigPresets.load("tiny");
+        int hidden = c.hiddenSize();
+        int slots = TOKENS * c.numExpertsPerTok();
+        int chunk = 8;
+        int[] map = {5, 1, slots - 1, 7, 3, slots / 2};
+        float[] before = s.floats(slots * hidden, 1.0);
+        float[] rows = s.floats(chunk * hidden, 1.0);
+        FloatArray slotOut = device(before, before.length);
+        FloatArray dRows = device(rows, rows.length);
+        IntArray dMap = SelfTestSupport.deviceInts(map, 1 + chunk);
+        var check = s.graph("scatter");
+        GraphBuilder b = check.builder().uploadOnce(dRows, dMap, slotOut);
+        var t = b.task(Op.SCATTER_SLOTS, Grids.items(chunk * hidden));
+        b.graph().task(t.task(), MoeKernels::scatterSlots, new KernelContext(), dRows, dMap, slotOut, hidden);
+        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, slotOut);
+        check.run();
+        float[] want = before.clone();
+        for (int r = 0; r < map[0]; r++) {
+            System.arraycopy(rows, r * hidden, want, map[1 + r] * hidden, hidden);
+        }
+        int mismatches = 0;
+        for (int i = 0; i < want.length; i++) {
+            mismatches += Float.floatToRawIntBits(want[i]) == Float.floatToRawIntBits(slotOut.get(i)) ? 0 : 1;
+        }
+        return exact("MoeKernels.scatterSlots", mismatches, map[0] + " of " + chunk + " chunk rows into " + slots
+                + " slots, exact");
     }
 
     private void chain(List<KernelCheck> rows) {
@@ -146,7 +181,7 @@ final class MoeKernelChecks {
                 : row("MoeKernels.routerSelect", wError, 1e-6, TOKENS + " tokens, expert ids exact in order, error"
                         + " of the weights"));
 
-        int[][] wantSlots = Twins.slotsByExpert(wantIdx, slots, e);
+        int[][] wantSlots = RoutedExperts.slotsByExpert(wantIdx, slots, e);
         int slotMismatch = 0;
         for (int x = 0; x < e; x++) {
             slotMismatch += counts.get(x) == wantSlots[x].length ? 0 : 1;

@@ -5,7 +5,7 @@ import dev.llada2.runtime.AttentionMask;
 
 /**
  * Sequential plain-Java versions of the kernels whose CPU-engine counterpart is not public API
- * ({@code CpuAttention}, {@code CpuRope}, {@code CpuLmHead}, the slot grouping of {@code CpuMoe}).
+ * ({@code CpuAttention}, {@code CpuRope}, {@code CpuLmHead}).
  * Each follows the CPU engine's loop structure and arithmetic, using its public
  * {@link VectorOps}; the golden tests check both engines against the reference independently.
  */
@@ -91,23 +91,6 @@ final class Twins {
                     VectorOps.axpy(scores[j] / sum, values, j * kvDim + g * hd, out, t * qDim + h * hd, hd);
                 }
             }
-        }
-        return out;
-    }
-
-    /** Per expert, its slots in increasing order (as {@code CpuMoe} groups them). */
-    static int[][] slotsByExpert(int[] topIdx, int slots, int experts) {
-        int[] count = new int[experts];
-        for (int s = 0; s < slots; s++) {
-            count[topIdx[s]]++;
-        }
-        int[][] out = new int[experts][];
-        for (int e = 0; e < experts; e++) {
-            out[e] = new int[count[e]];
-        }
-        int[] fill = new int[experts];
-        for (int s = 0; s < slots; s++) {
-            out[topIdx[s]][fill[topIdx[s]]++] = s;
         }
         return out;
     }
