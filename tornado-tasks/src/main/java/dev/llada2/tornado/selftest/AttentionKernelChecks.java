@@ -15,6 +15,7 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static dev.llada2.tornado.selftest.DenseKernelChecks.TOKENS;
@@ -28,11 +29,20 @@ import static dev.llada2.tornado.selftest.SelfTestSupport.row;
  * QK-norm + RoPE + KV store followed by attention, against the sequential twins, in three settings:
  * a block-causal pass behind a cached prefix, a bidirectional pass from position 0, and a pass behind
  * a 1000-key prefix (two rounds of the kernel's online softmax). Shapes of the {@code tiny} preset:
- * 4 query heads, 2 key/value heads, head_dim 16, 8 rotary dims.
+ * 4 query heads, 2 key/value heads, head_dim 16, 8 rotary dims. Two more settings use head_dim 24 with
+ * 6 rotary dims (the {@code head-dim-24-rotary-quarter} variant): its work-groups have 32 threads, 8 of
+ * them past the head, which must not store anything.
+ *
+ * <p>As in the engine, the grid has a token row more than the pass (its groups exit), and the query and
+ * output buffers have that row too. Every buffer starts with random contents and is compared whole
+ * with the twin's, so a store outside the pass's rows, its heads or its cache positions fails the check
+ * deterministically, even where a later work-group would normally overwrite it.
  */
 final class AttentionKernelChecks {
 
     private static final Twins.Heads HEADS = new Twins.Heads(4, 2, 16, 4);
+    /** head_dim 24, partial_rotary_factor 0.25: a head that does not fill its power-of-two work-group. */
+    private static final Twins.Heads HEADS_24 = new Twins.Heads(4, 2, 24, 3);
     private static final float EPS = 1e-6f;
 
     private final SelfTestSupport s;
@@ -43,16 +53,19 @@ final class AttentionKernelChecks {
 
     List<KernelCheck> run() {
         List<KernelCheck> out = new ArrayList<>();
-        out.addAll(pass("block-causal 4, 5 cached keys", 5, 4, 16, true));
-        out.addAll(pass("bidirectional, no QK-norm", 0, 0, 8, false));
-        out.addAll(pass("1000 cached keys, 2 rounds", 1000, 0, 1008, true));
+        out.addAll(pass("block-causal 4, 5 cached keys", HEADS, 5, 4, 16, true));
+        out.addAll(pass("bidirectional, no QK-norm", HEADS, 0, 0, 8, false));
+        out.addAll(pass("1000 cached keys, 2 rounds", HEADS, 1000, 0, 1008, true));
+        out.addAll(pass("head_dim 24, 6 rotary dims, block-causal 4, 5 cached keys", HEADS_24, 5, 4, 16, true));
+        out.addAll(pass("head_dim 24, 6 rotary dims, bidirectional, no QK-norm", HEADS_24, 0, 0, 8, false));
         return out;
     }
 
-    private List<KernelCheck> pass(String setting, int start, int block, int maxSequence, boolean qkNorm) {
+    private List<KernelCheck> pass(String setting, Twins.Heads h, int start, int block, int maxSequence,
+                                   boolean qkNorm) {
         List<KernelCheck> rows = new ArrayList<>();
         KernelCheck crash = guarded("RopeKernels.qkNormRope (" + setting + ")", () -> {
-            run(setting, start, block, maxSequence, qkNorm, rows);
+            run(setting, h, start, block, maxSequence, qkNorm, rows);
             return null;
         });
         if (crash != null) {
@@ -65,9 +78,10 @@ final class AttentionKernelChecks {
     }
 
     /** Runs both kernels in one graph and adds their two rows to {@code rows}. */
-    private void run(String setting, int start, int block, int maxSequence, boolean qkNorm, List<KernelCheck> rows) {
-        Twins.Heads h = HEADS;
+    private void run(String setting, Twins.Heads h, int start, int block, int maxSequence, boolean qkNorm,
+                     List<KernelCheck> rows) {
         int hd = h.headDim();
+        int gridTokens = TOKENS + 1;
         int qDim = h.heads() * hd;
         int kvDim = h.kvDim();
         float[] qkv = s.floats(TOKENS * h.qkvRows(), 1.0);
@@ -89,32 +103,36 @@ final class AttentionKernelChecks {
         FloatArray dNorms = device(norms, 2 * hd);
         FloatArray dKeys = device(keys, keys.length);
         FloatArray dValues = device(values, values.length);
-        FloatArray dq = new FloatArray(TOKENS * qDim);
-        FloatArray dOut = new FloatArray(TOKENS * qDim);
+        float[] q = s.floats(gridTokens * qDim, 1.0);
+        float[] out = s.floats(gridTokens * qDim, 1.0);
+        FloatArray dq = device(q, q.length);
+        FloatArray dOut = device(out, out.length);
         var c = s.graph("attention");
-        GraphBuilder b = c.builder().uploadOnce(params, dQkv, dNorms, tables.cos(), tables.sin(), dKeys, dValues);
+        GraphBuilder b = c.builder().uploadOnce(params, dQkv, dNorms, tables.cos(), tables.sin(), dKeys, dValues, dq,
+                dOut);
         int threads = Grids.headThreads(hd);
-        var t1 = b.task(Op.QK_NORM_ROPE, Grids.groups(TOKENS * (h.heads() + 2 * h.kvHeads()), threads));
+        var t1 = b.task(Op.QK_NORM_ROPE, Grids.groups(gridTokens * (h.heads() + 2 * h.kvHeads()), threads));
         b.graph().task(t1.task(), RopeKernels::qkNormRope, new KernelContext(), dQkv, dNorms, tables.cos(),
                 tables.sin(), params, dq, dKeys, dValues, h.heads(), h.kvHeads(), hd, h.rotaryHalf(), qkNorm ? 1 : 0,
                 EPS);
-        var t2 = b.task(Op.ATTENTION, Grids.groups(TOKENS * h.heads(), threads));
+        var t2 = b.task(Op.ATTENTION, Grids.groups(gridTokens * h.heads(), threads));
         b.graph().task(t2.task(), AttentionKernels::attention, new KernelContext(), dq, dKeys, dValues, params, dOut,
                 h.heads(), h.kvHeads(), hd, (float) Math.pow(hd, -0.5));
         b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, dq, dKeys, dValues, dOut);
         c.run();
 
-        float[] q = new float[TOKENS * qDim];
         Twins.qkNormRope(qkv, TOKENS, start, qn, kn, cos, sin, h, EPS, q, keys, values);
         AttentionMask mask = block > 0 ? new AttentionMask.BlockCausal(block) : new AttentionMask.Bidirectional();
-        float[] want = Twins.attention(q, keys, values, TOKENS, start, mask, h);
+        float[] context = Twins.attention(q, keys, values, TOKENS, start, mask, h);
+        System.arraycopy(context, 0, out, 0, context.length);
         float ropeError = Math.max(maxAbsDiff(q, dq, q.length),
                 Math.max(maxAbsDiff(keys, dKeys, keys.length), maxAbsDiff(values, dValues, values.length)));
-        float ropeTol = (float) (1e-5 * Math.max(1, maxAbs(q)));
+        float ropeTol = (float) (1e-5 * Math.max(1, maxAbs(Arrays.copyOf(q, TOKENS * qDim))));
         rows.add(row("RopeKernels.qkNormRope (" + setting + ")", ropeError, ropeTol,
-                TOKENS + " tokens at " + start + ".., queries, keys and values in the cache"));
-        rows.add(row("AttentionKernels.attention (" + setting + ")", maxAbsDiff(want, dOut, want.length),
-                1e-5 * Math.max(1, maxAbs(want)), TOKENS + " queries x " + h.heads() + " heads, "
-                        + threads + " threads/head"));
+                TOKENS + " tokens at " + start + ".., queries, keys and values in the cache, " + threads
+                        + " threads/head; nothing stored past them"));
+        rows.add(row("AttentionKernels.attention (" + setting + ")", maxAbsDiff(out, dOut, out.length),
+                1e-5 * Math.max(1, maxAbs(context)), TOKENS + " queries x " + h.heads() + " heads, "
+                        + threads + " threads/head; nothing stored past them"));
     }
 }
