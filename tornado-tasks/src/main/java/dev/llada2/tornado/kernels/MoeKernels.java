@@ -152,6 +152,11 @@ public final class MoeKernels {
      * Work per thread: {@code cols / L} elements of two weight rows per tile of four slots, then a
      * reduction of eight partial sums.
      *
+     * <p>The body mirrors {@link MatMulKernels#gateUpSwiGlu} with tokens gathered through the expert's
+     * slot list instead of read in order. The shared loop is written out in both kernels on purpose:
+     * TornadoVM loses writes to local arrays passed to helper methods, so a kernel's reduction cannot be
+     * factored into a method it calls.
+     *
      * @param gate        {@code [partExperts * inter, cols]}: experts {@code firstExpert..} stacked
      * @param h           receives {@code [slots, inter]}
      */
