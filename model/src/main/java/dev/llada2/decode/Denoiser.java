@@ -7,6 +7,11 @@ import dev.llada2.runtime.HeadRequest;
  * What the decoder needs from a model: predictions for positions of the current block given the
  * canvas. Implemented over an {@link dev.llada2.runtime.Engine} by {@link EngineDenoiser} (with or
  * without the prefix KV cache) and by fakes in tests.
+ *
+ * <p>The protocol, which a cache must respect: blocks before the current one are final; the current
+ * block's tokens may differ anywhere between two {@link #denoise} calls (masks filled, and under the
+ * joint rule generated tokens edited), so nothing computed from them may be kept across calls; only
+ * {@link #finishBlock} makes a block part of the cached prefix, with its final tokens.
  */
 public interface Denoiser {
 
@@ -18,7 +23,8 @@ public interface Denoiser {
 
     /**
      * One denoising forward: the window is {@code canvas[0, blockEnd)}, the current block is
-     * {@code [blockStart, blockEnd)}; the head request's rows are relative to {@code blockStart}.
+     * {@code [blockStart, blockEnd)} with its tokens as they are now; the head request's rows are
+     * relative to {@code blockStart} and may be any of the block's rows.
      */
     ForwardResult denoise(int[] canvas, int blockStart, int blockEnd, HeadRequest head);
 

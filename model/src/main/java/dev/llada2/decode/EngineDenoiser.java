@@ -15,9 +15,10 @@ import java.util.Arrays;
  *   <li>no cache: every step recomputes the whole window {@code [0, blockEnd)} under the
  *       block-causal mask, as the official {@code generate()} does;</li>
  *   <li>prefix KV cache: complete prompt blocks are prefilled once; each step runs only the current
- *       block against the cached prefix plus itself; a finished block is run once more with its
- *       final tokens to append its keys/values. A finished block's keys/values depend only on itself
- *       and earlier blocks, so the output is identical.</li>
+ *       block, with its tokens as they are at that step, against the cached prefix plus itself, and
+ *       keeps nothing of it (edits may change any of its tokens before the next step); a finished
+ *       block is run once more with its final tokens to append its keys/values. A finished block's
+ *       keys/values depend only on itself and earlier blocks, so the output is identical.</li>
  * </ul>
  */
 public final class EngineDenoiser implements Denoiser {

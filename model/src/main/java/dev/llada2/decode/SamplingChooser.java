@@ -35,7 +35,7 @@ public final class SamplingChooser implements TokenChooser {
     @Override
     public void choose(ForwardResult result, int[] candidate, float[] confidence) {
         for (int i = 0; i < candidate.length; i++) {
-            double[] p = filteredProbabilities(result.logits()[i]);
+            double[] p = distribution(result.logits()[i]);
             double u = random.nextDouble();
             int pick = -1;
             double acc = 0;
@@ -53,8 +53,13 @@ public final class SamplingChooser implements TokenChooser {
         }
     }
 
-    /** The distribution tokens are drawn from: temperature, top-k, top-p, softmax. */
-    double[] filteredProbabilities(float[] logits) {
+    /**
+     * The distribution a token is drawn from, over the whole vocabulary: logits / temperature, top-k
+     * (every logit equal to the k-th largest is kept), softmax, top-p (the token whose cumulative
+     * probability crosses p is kept, ties in probability ordered by token id), renormalised. A drawn
+     * token's confidence is its probability here.
+     */
+    public double[] distribution(float[] logits) {
         int n = logits.length;
         double[] z = new double[n];
         for (int v = 0; v < n; v++) {

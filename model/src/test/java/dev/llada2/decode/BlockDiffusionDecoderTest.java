@@ -42,7 +42,7 @@ class BlockDiffusionDecoderTest {
 
     static DecodeResult run(FakeDenoiser.Script script, int[] prompt, DecodeOptions o, List<Integer> streamed) {
         FakeDenoiser d = new FakeDenoiser(script);
-        return BlockDiffusionDecoder.official(d, o).generate(prompt, new DecodeListener() {
+        return BlockDiffusionDecoder.of(d, o).generate(prompt, new DecodeListener() {
             @Override
             public void onTokens(int[] tokens) {
                 Arrays.stream(tokens).forEach(streamed::add);
@@ -68,7 +68,7 @@ class BlockDiffusionDecoderTest {
     @Test
     void blockAlignedPromptStartsAtTheNextBlockAndPrefillsEveryPromptBlock() {
         FakeDenoiser d = new FakeDenoiser(RAMP);
-        DecodeResult r = BlockDiffusionDecoder.official(d, options(4, 4, 4, 0.95, EOS, true))
+        DecodeResult r = BlockDiffusionDecoder.of(d, options(4, 4, 4, 0.95, EOS, true))
                 .generate(new int[] {1, 2, 3, 4, 5, 6, 7 + 1, 9}, DecodeListener.NONE);
         assertEquals(2, d.lastPromptBlocks);
         assertEquals(2, r.steps().getFirst().block());
@@ -187,7 +187,7 @@ class BlockDiffusionDecoderTest {
     @Test
     void finishedBlocksAreHandedToTheDenoiserExceptTheLast() {
         FakeDenoiser d = new FakeDenoiser(RAMP);
-        BlockDiffusionDecoder.official(d, options(8, 4, 4, 0.95, EOS, true)).generate(new int[] {1}, DecodeListener.NONE);
+        BlockDiffusionDecoder.of(d, options(8, 4, 4, 0.95, EOS, true)).generate(new int[] {1}, DecodeListener.NONE);
         assertEquals(2, d.finishes); // blocks 0 and 1 of 3
     }
 

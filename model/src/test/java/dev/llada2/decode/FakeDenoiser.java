@@ -3,9 +3,14 @@ package dev.llada2.decode;
 import dev.llada2.runtime.ForwardResult;
 import dev.llada2.runtime.HeadRequest;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * A scripted denoiser: the prediction at an absolute position is a function of the canvas and the
- * position, so tests control every decision of the decoder.
+ * position, so tests control every decision of the decoder. It records the rows each forward asked
+ * for and the block each cache update appended.
  */
 final class FakeDenoiser implements Denoiser {
 
@@ -15,6 +20,11 @@ final class FakeDenoiser implements Denoiser {
         int token(int[] canvas, int position);
 
         float confidence(int[] canvas, int position);
+
+        /** Logits at {@code position}, for a logits request (repetition penalty, sampling). */
+        default float[] logits(int[] canvas, int position) {
+            throw new UnsupportedOperationException("this script has no logits");
+        }
     }
 
     private final Script script;
@@ -22,6 +32,8 @@ final class FakeDenoiser implements Denoiser {
     int denoises;
     int finishes;
     int lastPromptBlocks = -1;
+    final List<int[]> requestedRows = new ArrayList<>();
+    final List<int[]> finishedBlocks = new ArrayList<>();
 
     FakeDenoiser(Script script) {
         this.script = script;
@@ -36,7 +48,16 @@ final class FakeDenoiser implements Denoiser {
     @Override
     public ForwardResult denoise(int[] canvas, int blockStart, int blockEnd, HeadRequest head) {
         denoises++;
+        if (head instanceof HeadRequest.Logits l) {
+            requestedRows.add(l.rows());
+            float[][] logits = new float[l.rows().length][];
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = script.logits(canvas, blockStart + l.rows()[i]);
+            }
+            return new ForwardResult(null, null, logits);
+        }
         int[] rows = ((HeadRequest.Greedy) head).rows();
+        requestedRows.add(rows);
         int[] argmax = new int[rows.length];
         float[] conf = new float[rows.length];
         for (int i = 0; i < rows.length; i++) {
@@ -49,6 +70,7 @@ final class FakeDenoiser implements Denoiser {
     @Override
     public void finishBlock(int[] canvas, int blockStart, int blockEnd) {
         finishes++;
+        finishedBlocks.add(Arrays.copyOfRange(canvas, blockStart, blockEnd));
     }
 
     @Override

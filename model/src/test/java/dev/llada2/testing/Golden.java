@@ -29,19 +29,34 @@ public final class Golden {
     private final Map<String, TensorInfo> forward;
     private final Map<String, TensorInfo> generate;
 
+    private final Arena arena = Arena.ofShared();
+    private JsonNode editManifest;
+    private Map<String, TensorInfo> edit;
+
     private Golden(String name) {
         this.name = name;
         Path dir = SharedData.golden(name);
+        this.manifest = readJson(dir.resolve("manifest.json"));
+        this.forward = SafetensorsFile.open(dir.resolve("forward.safetensors"), arena).tensors();
+        this.generate = SafetensorsFile.open(dir.resolve("generate.safetensors"), arena).tensors();
+    }
+
+    private static JsonNode readJson(Path file) {
         try {
-            // the manifest writes -inf confidences as the non-standard token -Infinity
-            this.manifest = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build()
-                    .readTree(dir.resolve("manifest.json").toFile());
+            // the manifests write -inf confidences as the non-standard token -Infinity
+            return JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build().readTree(file.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Arena arena = Arena.ofShared();
-        this.forward = SafetensorsFile.open(dir.resolve("forward.safetensors"), arena).tensors();
-        this.generate = SafetensorsFile.open(dir.resolve("generate.safetensors"), arena).tensors();
+    }
+
+    /** The joint-threshold (token editing) cases of {@code <name>/edit/}, read on first use. */
+    private synchronized void loadEdit() {
+        if (editManifest == null) {
+            Path dir = SharedData.golden(name).resolve("edit");
+            editManifest = readJson(dir.resolve("manifest.json"));
+            edit = SafetensorsFile.open(dir.resolve("generate.safetensors"), arena).tensors();
+        }
     }
 
     private static final Map<String, Golden> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
@@ -86,6 +101,23 @@ public final class Golden {
         return forward.containsKey(key);
     }
 
+    /** The joint-threshold (token editing) cases, {@code edit0 ..}. */
+    public List<JsonNode> editCases() {
+        loadEdit();
+        List<JsonNode> out = new ArrayList<>();
+        editManifest.get("cases").forEach(out::add);
+        return out;
+    }
+
+    public TensorInfo editTensor(String key) {
+        loadEdit();
+        TensorInfo t = edit.get(key);
+        if (t == null) {
+            throw new IllegalStateException(name + "/edit/generate.safetensors has no tensor " + key);
+        }
+        return t;
+    }
+
     public TensorInfo generateTensor(String key) {
         TensorInfo t = generate.get(key);
         if (t == null) {
@@ -96,6 +128,28 @@ public final class Golden {
 
     public float[] floats(TensorInfo t) {
         return TensorReader.toFloats(t);
+    }
+
+    /** A 2-D I32 tensor as rows. */
+    public static int[][] intRows(TensorInfo t) {
+        int[] flat = TensorReader.toInts(t);
+        int m = (int) t.shape()[1];
+        int[][] out = new int[(int) t.shape()[0]][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * m, (i + 1) * m);
+        }
+        return out;
+    }
+
+    /** A 2-D F32 tensor as rows. */
+    public static float[][] floatRows(TensorInfo t) {
+        float[] flat = TensorReader.toFloats(t);
+        int m = (int) t.shape()[1];
+        float[][] out = new float[(int) t.shape()[0]][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * m, (i + 1) * m);
+        }
+        return out;
     }
 
     public static int[] ints(JsonNode array) {

@@ -43,7 +43,7 @@ class TornadoGoldenGenerateTest {
     }
 
     static DecodeResult generate(Engine engine, JsonNode c, boolean cache) {
-        return BlockDiffusionDecoder.official(new EngineDenoiser(engine, cache), GoldenAssertions.options(c, cache))
+        return BlockDiffusionDecoder.of(new EngineDenoiser(engine, cache), GoldenAssertions.options(c, cache))
                 .generate(Golden.ints(c.get("prompt")), DecodeListener.NONE);
     }
 }

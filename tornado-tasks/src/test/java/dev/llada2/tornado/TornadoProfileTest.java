@@ -45,7 +45,7 @@ class TornadoProfileTest {
                     assertContains(engine.describe(), "tornado:0:0", "tornado:0:1");
                     for (JsonNode c : g.generateCases()) {
                         if (c.get("sampler").asText().equals("greedy")) {
-                            GoldenAssertions.generateMatches(c, BlockDiffusionDecoder.official(
+                            GoldenAssertions.generateMatches(c, BlockDiffusionDecoder.of(
                                     new EngineDenoiser(engine, true), GoldenAssertions.options(c, true))
                                     .generate(Golden.ints(c.get("prompt")), DecodeListener.NONE));
                         }

@@ -26,7 +26,7 @@ import java.util.function.IntConsumer;
 public final class DecodeBench {
 
     /** One measured generation. */
-    public record Run(int tokens, int forwards, int prefillForwards, int cacheForwards, double tokensPerForward,
+    public record Run(int tokens, int forwards, int edits, int prefillForwards, int cacheForwards, double tokensPerForward,
                       double tokensPerSecond, double forwardMinMs, double forwardMedianMs, double prefillMs,
                       double decodeMs, long handoffBytes, long hostToDeviceBytes, long deviceToHostBytes) {
     }
@@ -64,13 +64,13 @@ public final class DecodeBench {
     private static Run once(Engine engine, int[] prompt, DecodeOptions o) {
         TimingDenoiser timing = new TimingDenoiser(new EngineDenoiser(engine, o.kvCache()));
         EngineStats.Snapshot before = engine.stats().snapshot();
-        DecodeResult r = BlockDiffusionDecoder.official(timing, o).generate(prompt, DecodeListener.NONE);
+        DecodeResult r = BlockDiffusionDecoder.of(timing, o).generate(prompt, DecodeListener.NONE);
         EngineStats.Snapshot moved = engine.stats().snapshot().minus(before);
         List<Long> ns = new ArrayList<>(timing.forwardNanos());
         ns.sort(Long::compare);
         double min = ns.isEmpty() ? 0 : ns.getFirst() / 1e6;
         double median = ns.isEmpty() ? 0 : ns.get(ns.size() / 2) / 1e6;
-        return new Run(r.generatedIds().length, r.forwards(), r.prefillForwards(), r.cacheForwards(),
+        return new Run(r.generatedIds().length, r.forwards(), r.edits(), r.prefillForwards(), r.cacheForwards(),
                 r.tokensPerForward(), r.tokensPerSecond(), min, median, r.prefillNanos() / 1e6, r.decodeNanos() / 1e6,
                 moved.handoffBytes(), moved.hostToDeviceBytes(), moved.deviceToHostBytes());
     }

@@ -42,9 +42,9 @@ class VariantConfigsTest {
                     int[] prompt = IntStream.range(0, 37).map(i -> (i * 53) % 400).toArray();
                     DecodeOptions o = new DecodeOptions(48, 16, 16, 0.5, 1, 0, 0, 1, 0, -1,
                             m.config().maskTokenId().orElseThrow(), true, true);
-                    DecodeResult cached = BlockDiffusionDecoder.official(new EngineDenoiser(engine, true), o)
+                    DecodeResult cached = BlockDiffusionDecoder.of(new EngineDenoiser(engine, true), o)
                             .generate(prompt, DecodeListener.NONE);
-                    DecodeResult plain = BlockDiffusionDecoder.official(new EngineDenoiser(engine, false),
+                    DecodeResult plain = BlockDiffusionDecoder.of(new EngineDenoiser(engine, false),
                             o.withKvCache(false)).generate(prompt, DecodeListener.NONE);
                     assertEquals(plain.steps().size(), cached.steps().size());
                     for (int s = 0; s < plain.steps().size(); s++) {

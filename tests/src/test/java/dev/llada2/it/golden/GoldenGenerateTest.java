@@ -2,13 +2,14 @@ package dev.llada2.it.golden;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llada2.backend.cpu.CpuEngine;
-import dev.llada2.checkpoint.TensorReader;
 import dev.llada2.decode.BlockDiffusionDecoder;
 import dev.llada2.decode.CommitPolicy;
+import dev.llada2.decode.CurrentBlock;
 import dev.llada2.decode.DecodeListener;
 import dev.llada2.decode.DecodeOptions;
 import dev.llada2.decode.DecodeResult;
 import dev.llada2.decode.EngineDenoiser;
+import dev.llada2.decode.SamplingChooser;
 import dev.llada2.decode.ThresholdCommit;
 import dev.llada2.runtime.AttentionMask;
 import dev.llada2.runtime.Engine;
@@ -40,8 +41,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       committed positions and tokens and path; the forward count; the returned ids; the final
  *       canvas;</li>
  *   <li>official-sampler cases as replay: for every recorded step, feed {@code canvas_before}, the
- *       engine's softmax probability of the recorded token is within 5e-5 of {@code x0_p}, and the
- *       commit rule applied to the recorded (x0, x0_p) gives the recorded commit set.</li>
+ *       probability {@link SamplingChooser} draws the recorded token with (temperature 1, no filter:
+ *       the official sampler at temperature 0) is within 5e-5 of {@code x0_p}, and the commit rule
+ *       applied to the recorded (x0, x0_p) gives the recorded commit set.</li>
  * </ul>
  * Run alone: {@code ./run-tests -pl tests -Dtest=GoldenGenerateTest}.
  */
@@ -82,7 +84,7 @@ class GoldenGenerateTest {
 
     static DecodeResult generate(Engine engine, JsonNode c, boolean cache) {
         DecodeOptions o = GoldenAssertions.options(c, cache);
-        return BlockDiffusionDecoder.official(new EngineDenoiser(engine, cache), o)
+        return BlockDiffusionDecoder.of(new EngineDenoiser(engine, cache), o)
                 .generate(Golden.ints(c.get("prompt")), DecodeListener.NONE);
     }
 
@@ -102,13 +104,14 @@ class GoldenGenerateTest {
 
     private static void replay(Golden g, JsonNode c) {
         String id = c.get("id").asText();
-        int[][] before = rows(g, id + ".canvas_before");
-        int[][] x0 = rows(g, id + ".x0");
-        float[][] x0p = floatRows(g, id + ".x0_p");
-        int[][] committed = rows(g, id + ".committed");
+        int[][] before = Golden.intRows(g.generateTensor(id + ".canvas_before"));
+        int[][] x0 = Golden.intRows(g.generateTensor(id + ".x0"));
+        float[][] x0p = Golden.floatRows(g.generateTensor(id + ".x0_p"));
+        int[][] committed = Golden.intRows(g.generateTensor(id + ".committed"));
         DecodeOptions o = GoldenAssertions.options(c, false);
-        CommitPolicy policy = new ThresholdCommit(o.threshold());
-        int[] schedule = o.schedule();
+        CommitPolicy policy = new ThresholdCommit(o.threshold(), o.schedule());
+        // the official sampler at temperature 0 draws from the plain softmax: temperature 1, no filter
+        SamplingChooser sampler = new SamplingChooser(1.0, 0, 1.0, 0L);
         int b = o.blockLength();
         try (Engine engine = CpuEngine.singleDevice(model(g).weights())) {
             for (int j = 0; j < before.length; j++) {
@@ -120,20 +123,22 @@ class GoldenGenerateTest {
                 ForwardResult r = engine.forward(new ForwardRequest(window, 0, new AttentionMask.BlockCausal(b), false,
                         new HeadRequest.Logits(IntStream.range(start, end).toArray()), TraceSink.NONE));
                 for (int i = 0; i < b; i++) {
-                    double p = softmaxAt(r.logits()[i], x0[j][i]);
+                    double p = sampler.distribution(r.logits()[i])[x0[j][i]];
                     assertTrue(Math.abs(p - x0p[j][i]) <= 5e-5, id + " forward " + j + " row " + i + ": p(x0) = " + p
                             + ", recorded " + x0p[j][i]);
                 }
-                int[] masked = IntStream.range(0, b).filter(i -> window[start + i] == o.maskId()).toArray();
+                CurrentBlock block = CurrentBlock.resume(window, start / b, b, o.maskId(), new int[0],
+                        step.get("step").asInt(), 0);
+                int[] masked = policy.rows(block);
                 int[] recorded = x0[j];
                 int[] cand = Arrays.stream(masked).map(i -> recorded[i]).toArray();
                 float[] conf = new float[masked.length];
                 for (int i = 0; i < masked.length; i++) {
                     conf[i] = x0p[j][masked[i]];
                 }
-                CommitPolicy.Decision d = policy.decide(masked, cand, conf, schedule[step.get("step").asInt()]);
+                CommitPolicy.Decision d = policy.decide(block, masked, cand, conf);
                 boolean[] picked = new boolean[b];
-                for (int k : d.picks()) {
+                for (int k : d.commits()) {
                     picked[masked[k]] = true;
                 }
                 for (int i = 0; i < b; i++) {
@@ -142,43 +147,5 @@ class GoldenGenerateTest {
                 assertEquals(step.get("path").asText(), d.path(), id + " forward " + j + " path");
             }
         }
-    }
-
-    private static double softmaxAt(float[] logits, int token) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (float v : logits) {
-            sum += Math.exp(v - max);
-        }
-        return Math.exp(logits[token] - max) / sum;
-    }
-
-    private static int[][] rows(Golden g, String key) {
-        var t = g.generateTensor(key);
-        int[] flat = TensorReader.toInts(t);
-        return split(flat, (int) t.shape()[0], (int) t.shape()[1]);
-    }
-
-    private static float[][] floatRows(Golden g, String key) {
-        var t = g.generateTensor(key);
-        float[] flat = TensorReader.toFloats(t);
-        int n = (int) t.shape()[0];
-        int m = (int) t.shape()[1];
-        float[][] out = new float[n][];
-        for (int i = 0; i < n; i++) {
-            out[i] = Arrays.copyOfRange(flat, i * m, (i + 1) * m);
-        }
-        return out;
-    }
-
-    private static int[][] split(int[] flat, int n, int m) {
-        int[][] out = new int[n][];
-        for (int i = 0; i < n; i++) {
-            out[i] = Arrays.copyOfRange(flat, i * m, (i + 1) * m);
-        }
-        return out;
     }
 }
