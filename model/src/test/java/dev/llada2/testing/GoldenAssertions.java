@@ -113,6 +113,44 @@ public final class GoldenAssertions {
                 k.get("eos_id").asInt(), k.get("mask_id").asInt(), k.get("eos_early_stop").asBoolean(), kvCache);
     }
 
+    /** The decode options a golden joint-threshold (edit) case was produced with. */
+    public static DecodeOptions editOptions(JsonNode c, boolean kvCache) {
+        int block = c.get("block_length").asInt();
+        return new DecodeOptions(c.get("gen_length").asInt(), block, block, c.get("threshold").asDouble(), 1, 0.0, 0,
+                1.0, 0L, c.get("eos_id").asInt(), c.get("mask_id").asInt(), false, kvCache)
+                .withJoint(c.get("edit_threshold").asDouble(), c.get("max_post_edit_steps").asInt(),
+                        c.get("penalty_lambda").asDouble());
+    }
+
+    /**
+     * A decode result equals a golden joint-threshold case: per forward the block, iteration, M2T
+     * positions and tokens, fallback or not, T2T positions with old and new tokens, and action; the
+     * forward and edit counts; the ids; the canvas.
+     */
+    public static void editMatches(JsonNode c, DecodeResult r) {
+        String id = c.get("id").asText();
+        JsonNode steps = c.get("steps");
+        int n = Math.min(steps.size(), r.steps().size());
+        for (int j = 0; j < n; j++) {
+            JsonNode want = steps.get(j);
+            StepRecord got = r.steps().get(j);
+            String at = id + " forward " + j;
+            assertEquals(want.get("block").asInt(), got.block(), at + " block");
+            assertEquals(want.get("iteration").asInt(), got.step(), at + " iteration");
+            assertArrayEquals(Golden.ints(want.get("m2t_positions")), got.committedPositions(), at + " M2T positions");
+            assertArrayEquals(Golden.ints(want.get("m2t_tokens")), got.committedTokens(), at + " M2T tokens");
+            assertEquals(want.get("m2t_fallback").asBoolean(), got.path().equals("fallback"), at + " M2T fallback");
+            assertArrayEquals(Golden.ints(want.get("t2t_positions")), got.editedPositions(), at + " T2T positions");
+            assertArrayEquals(Golden.ints(want.get("t2t_old")), got.editedFrom(), at + " T2T old tokens");
+            assertArrayEquals(Golden.ints(want.get("t2t_new")), got.editedTo(), at + " T2T new tokens");
+            assertEquals(want.get("action").asText(), got.action().label(), at + " action");
+        }
+        assertEquals(c.get("n_forwards").asInt(), r.forwards(), id + " forward count");
+        assertEquals(c.get("n_t2t_edits").asInt(), r.edits(), id + " edit count");
+        assertArrayEquals(Golden.ints(c.get("generated_ids")), r.generatedIds(), id + " generated ids");
+        assertArrayEquals(Golden.ints(c.get("final_canvas")), r.finalCanvas(), id + " final canvas");
+    }
+
     /** A decode result equals a golden greedy case: every step, the forward count, the ids, the canvas. */
     public static void generateMatches(JsonNode c, DecodeResult r) {
         String id = c.get("id").asText();

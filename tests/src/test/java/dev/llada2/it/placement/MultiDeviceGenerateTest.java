@@ -21,13 +21,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every greedy golden case of tiny and small under each two-CPU-device strategy (layer split, expert
- * parallel, CPU-expert offload, name-pattern rules), with the KV cache: the traces equal the official
- * code's exactly, and each run really handed work to the second device.
+ * Every greedy golden case and every joint-threshold (token editing) case of tiny and small under each
+ * two-CPU-device strategy (layer split, expert parallel, CPU-expert offload, name-pattern rules), with
+ * the KV cache: the traces equal the reference's exactly, and each run really handed work to the second
+ * device.
  */
 class MultiDeviceGenerateTest {
 
@@ -43,23 +45,40 @@ class MultiDeviceGenerateTest {
 
     @TestFactory
     List<DynamicTest> greedyGoldenCasesUnderEveryStrategy() {
+        return underEveryStrategy("", (engine, g) -> {
+            for (JsonNode c : g.generateCases()) {
+                if (!c.get("sampler").asText().equals("greedy")) {
+                    continue;
+                }
+                DecodeResult r = BlockDiffusionDecoder.of(new EngineDenoiser(engine, true),
+                        GoldenAssertions.options(c, true)).generate(Golden.ints(c.get("prompt")), DecodeListener.NONE);
+                GoldenAssertions.generateMatches(c, r);
+            }
+        });
+    }
+
+    /** Token editing: the block being decoded changes under the cache; every edit case is exact. */
+    @TestFactory
+    List<DynamicTest> editGoldenCasesUnderEveryStrategy() {
+        return underEveryStrategy("/edit", (engine, g) -> {
+            for (JsonNode c : g.editCases()) {
+                DecodeResult r = BlockDiffusionDecoder.of(new EngineDenoiser(engine, true),
+                        GoldenAssertions.editOptions(c, true)).generate(Golden.ints(c.get("prompt")), DecodeListener.NONE);
+                GoldenAssertions.editMatches(c, r);
+            }
+        });
+    }
+
+    private List<DynamicTest> underEveryStrategy(String suffix, BiConsumer<Engine, Golden> check) {
         List<DynamicTest> tests = new ArrayList<>();
         for (String profile : PROFILES) {
             for (String name : Golden.MODELS) {
                 Golden g = Golden.of(name);
-                tests.add(DynamicTest.dynamicTest(profile + "/" + name, () -> {
+                tests.add(DynamicTest.dynamicTest(profile + "/" + name + suffix, () -> {
                     LoadedModel model = MODELS.computeIfAbsent(name, n -> LoadedModel.open(g.modelDir()));
                     try (Engine engine = ProfileRuntime.createEngine(Planner.plan(model.config(),
                             ProfileLoader.load(profile), PlanOptions.defaults()), model)) {
-                        for (JsonNode c : g.generateCases()) {
-                            if (!c.get("sampler").asText().equals("greedy")) {
-                                continue;
-                            }
-                            DecodeResult r = BlockDiffusionDecoder.official(new EngineDenoiser(engine, true),
-                                    GoldenAssertions.options(c, true)).generate(Golden.ints(c.get("prompt")),
-                                    DecodeListener.NONE);
-                            GoldenAssertions.generateMatches(c, r);
-                        }
+                        check.accept(engine, g);
                         assertTrue(engine.stats().handoffBytes() > 0, profile + " moved nothing between devices");
                     }
                 }));
