@@ -106,9 +106,11 @@ public final class BenchCommand extends LladaCommand {
 
     private void printTable(Engine engine, int promptLength, double loadSeconds, List<DecodeOptions> variants,
                                    List<DecodeBench.Report> reports) {
-        out().printf("engine: %s; prompt %d tokens, gen-length %d, block %d, threshold %.2f; load %.2f s%n",
-                engine.describe(), promptLength, variants.getFirst().genLength(), variants.getFirst().blockLength(),
-                variants.getFirst().threshold(), loadSeconds);
+        DecodeOptions o = variants.getFirst();
+        out().printf("engine: %s; prompt %d tokens, gen-length %d, block %d, %s decoding, threshold %.2f%s; load %.2f s%n",
+                engine.describe(), promptLength, o.genLength(), o.blockLength(), o.decoding().label(), o.threshold(),
+                o.decoding() == DecodeOptions.Decoding.JOINT ? String.format(", edit threshold %.2f", o.editThreshold())
+                        : "", loadSeconds);
         out().printf("%-9s %4s %7s %8s %8s %9s %10s %13s %10s %12s %12s%n", "mode", "run", "tokens", "forwards",
                 "tok/fwd", "tok/s", "fwd min ms", "fwd median ms", "prefill ms", "handoff MB", "dev->host KB");
         for (int v = 0; v < variants.size(); v++) {
@@ -142,11 +144,13 @@ public final class BenchCommand extends LladaCommand {
             ObjectNode mode = modes.addObject();
             mode.put("kv_cache", variants.get(v).kvCache());
             mode.put("gen_length", variants.get(v).genLength());
+            mode.put("decoding", variants.get(v).decoding().label());
             ArrayNode rs = mode.putArray("runs");
             for (DecodeBench.Run r : reports.get(v).runs()) {
                 ObjectNode o = rs.addObject();
                 o.put("tokens", r.tokens());
                 o.put("forwards", r.forwards());
+                o.put("edits", r.edits());
                 o.put("prefill_forwards", r.prefillForwards());
                 o.put("cache_forwards", r.cacheForwards());
                 o.put("tokens_per_forward", r.tokensPerForward());

@@ -31,15 +31,19 @@ import java.util.OptionalInt;
 
 /** {@code llada2 generate}: block-diffusion generation from text or ids. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Generates with the official LLaDA2.0 block-diffusion decoder (threshold commit with"
-                + " low-confidence fallback), streaming the answer block by block as it is committed, then a one-line"
-                + " summary on stderr (tokens, forwards, tokens per forward, tokens/s).",
+        description = "Generates with block diffusion: the official LLaDA2.0 rule (threshold commit with"
+                + " low-confidence fallback) or, with --decoding joint, LLaDA2.1's token editing; streams the answer as"
+                + " it becomes final, then a one-line summary on stderr (tokens, forwards, tokens per forward,"
+                + " tokens/s, edits).",
         footerHeading = "%nExamples:%n",
         footer = {"  llada2 generate --model ~/models/LLaDA2.0-mini --prompt \"Write a haiku about rain.\"",
                 "  llada2 generate --model DIR --system \"You are terse.\" --prompt \"Why is the sky blue?\"",
                 "  llada2 generate --model DIR --raw --prompt \"The capital of France is\" --gen-length 32",
                 "  llada2 generate --model DIR --prompt-ids 334,231,404,269,69 --output json --trace /tmp/steps.jsonl",
-                "  llada2 generate --model DIR --prompt \"Tell a story\" --temperature 0.8 --top-p 0.9 --seed 7"})
+                "  llada2 generate --model DIR --prompt \"Tell a story\" --temperature 0.8 --top-p 0.9 --seed 7",
+                "  llada2 generate --model ~/models/LLaDA2.1-mini --decoding joint --prompt \"Hi\"   # speedy: 0.5 / 0.0",
+                "  llada2 generate --model ~/models/LLaDA2.1-mini --decoding joint --threshold 0.7 --edit-threshold 0.5"
+                        + " --prompt \"Hi\"   # quality"})
 public final class GenerateCommand extends LladaCommand {
 
     @Mixin
@@ -135,9 +139,10 @@ public final class GenerateCommand extends LladaCommand {
 
     /** Tokens, forwards, tokens per forward and tokens/s. */
     static String summary(DecodeResult r) {
-        return String.format("llada2: %d tokens, %d forwards (+%d prefill, +%d cache), %.2f tokens/forward, %.2f tokens/s%s",
+        return String.format("llada2: %d tokens, %d forwards (+%d prefill, +%d cache), %.2f tokens/forward, %.2f tokens/s%s%s",
                 r.generatedIds().length, r.forwards(), r.prefillForwards(), r.cacheForwards(), r.tokensPerForward(),
-                r.tokensPerSecond(), r.earlyStop() ? ", stopped at EOS" : "");
+                r.tokensPerSecond(), r.edits() > 0 ? ", " + r.edits() + " edits" : "",
+                r.earlyStop() ? ", stopped at EOS" : "");
     }
 
     public static ObjectNode resultJson(DecodeResult r, DecodeOptions o, long loadNanos, Engine engine, String eosSource,
@@ -145,6 +150,7 @@ public final class GenerateCommand extends LladaCommand {
         ObjectNode j = Json.object();
         j.set("generated_ids", Json.ints(r.generatedIds()));
         j.put("forwards", r.forwards());
+        j.put("edits", r.edits());
         j.put("prefill_forwards", r.prefillForwards());
         j.put("cache_forwards", r.cacheForwards());
         j.put("tokens_per_forward", r.tokensPerForward());
@@ -157,9 +163,13 @@ public final class GenerateCommand extends LladaCommand {
         ObjectNode opts = j.putObject("options");
         opts.put("gen_length", o.genLength());
         opts.put("block_length", o.blockLength());
+        opts.put("decoding", o.decoding().label());
         opts.put("steps", o.steps());
         opts.put("threshold", o.threshold());
         opts.put("minimal_topk", o.minimalTopk());
+        opts.put("edit_threshold", o.editThreshold());
+        opts.put("max_post_edit_steps", o.maxPostEditSteps());
+        opts.put("penalty_lambda", o.penaltyLambda());
         opts.put("temperature", o.temperature());
         opts.put("top_k", o.topK());
         opts.put("top_p", o.topP());

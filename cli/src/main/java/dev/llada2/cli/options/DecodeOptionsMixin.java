@@ -23,9 +23,27 @@ public final class DecodeOptionsMixin {
             description = "Denoising steps per block (default: ${DEFAULT-VALUE}).")
     public int steps;
 
-    @Option(names = "--threshold", defaultValue = "" + DecodeOptions.DEFAULT_THRESHOLD,
-            description = "Commit every masked position with confidence above this (default: ${DEFAULT-VALUE}).")
-    public double threshold;
+    @Option(names = "--decoding", defaultValue = "threshold", paramLabel = "threshold|joint",
+            description = "threshold: LLaDA2.0's rule, fill masked positions, never revise (default);"
+                    + " joint: LLaDA2.1's token editing, also rewrite generated tokens of the current block.")
+    public String decoding;
+
+    @Option(names = "--threshold", description = "Fill every masked position with confidence above this (default: "
+            + DecodeOptions.DEFAULT_THRESHOLD + "; " + DecodeOptions.DEFAULT_JOINT_THRESHOLD + " with --decoding joint).")
+    public Double threshold;
+
+    @Option(names = "--edit-threshold", description = "--decoding joint: rewrite a generated token whose prediction"
+            + " changed with confidence above this (default: " + DecodeOptions.DEFAULT_EDIT_THRESHOLD + ").")
+    public Double editThreshold;
+
+    @Option(names = "--max-post-edit-steps", description = "--decoding joint: forwards a block may run after its last"
+            + " mask is filled (default: " + DecodeOptions.DEFAULT_MAX_POST_EDIT_STEPS + ").")
+    public Integer maxPostEditSteps;
+
+    @Option(names = "--penalty-lambda", defaultValue = "" + DecodeOptions.DEFAULT_PENALTY_LAMBDA,
+            description = "Subtract this from the logit of the token just left of each position (not the block's"
+                    + " first) before choosing (default: ${DEFAULT-VALUE} = off).")
+    public double penaltyLambda;
 
     @Option(names = "--minimal-topk", defaultValue = "1", description = "Caps steps at gen-length / this"
             + " (default: ${DEFAULT-VALUE}).")
@@ -65,16 +83,49 @@ public final class DecodeOptionsMixin {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
-    /** The options, or a usage error (exit code 2) naming the flag whose value is out of range. */
+    /**
+     * The options, or a usage error (exit code 2) naming the flag whose value is out of range or that
+     * does not apply to the chosen rule.
+     */
     public DecodeOptions toOptions(TokenIds ids) {
         int eos = noEos ? -1 : (eosId != null ? eosId : ids.eos());
         int mask = maskId != null ? maskId : ids.mask();
-        try {
-            return new DecodeOptions(genLength, blockLength, steps, threshold, minimalTopk, temperature, topK, topP,
-                    seed, eos, mask, !noEarlyStop, !noKvCache);
-        } catch (LladaException e) {
-            throw new ParameterException(command.commandLine(), e.getMessage());
+        DecodeOptions.Decoding rule = decoding();
+        if (rule == DecodeOptions.Decoding.THRESHOLD && (editThreshold != null || maxPostEditSteps != null)) {
+            throw usage("--edit-threshold and --max-post-edit-steps apply to --decoding joint");
         }
+        if (rule == DecodeOptions.Decoding.JOINT && (given("--steps") || given("--minimal-topk"))) {
+            throw usage("--steps and --minimal-topk apply to --decoding threshold (the joint rule runs a block until"
+                    + " nothing changes, at most --block-length + --max-post-edit-steps forwards)");
+        }
+        double t = threshold != null ? threshold : rule == DecodeOptions.Decoding.JOINT
+                ? DecodeOptions.DEFAULT_JOINT_THRESHOLD : DecodeOptions.DEFAULT_THRESHOLD;
+        try {
+            return new DecodeOptions(genLength, blockLength, steps, t, minimalTopk, temperature, topK, topP, seed, eos,
+                    mask, !noEarlyStop, !noKvCache, rule,
+                    editThreshold != null ? editThreshold : DecodeOptions.DEFAULT_EDIT_THRESHOLD,
+                    maxPostEditSteps != null ? maxPostEditSteps : DecodeOptions.DEFAULT_MAX_POST_EDIT_STEPS,
+                    penaltyLambda);
+        } catch (LladaException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    private DecodeOptions.Decoding decoding() {
+        for (DecodeOptions.Decoding d : DecodeOptions.Decoding.values()) {
+            if (d.label().equals(decoding)) {
+                return d;
+            }
+        }
+        throw usage("--decoding must be threshold or joint, got '" + decoding + "'");
+    }
+
+    private boolean given(String option) {
+        return command.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(command.commandLine(), message);
     }
 
     public String eosSource(TokenIds ids) {

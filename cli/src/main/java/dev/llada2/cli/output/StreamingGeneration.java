@@ -9,8 +9,9 @@ import dev.llada2.decode.StepRecord;
 import dev.llada2.runtime.Engine;
 
 /**
- * One generation as the CLI shows it: live progress (block, step, tokens/s) on the status line,
- * the answer streamed through a {@link TokenPrinter} as blocks fill, and the optional trace file.
+ * One generation as the CLI shows it: live progress (block, step, tokens, edits, tokens/s) on the
+ * status line, the answer streamed through a {@link TokenPrinter} as it becomes final (under the
+ * joint rule a block at a time, when no edit can change it any more), and the optional trace file.
  * Shared by {@code generate}, {@code chat} and {@code demo}.
  */
 public final class StreamingGeneration {
@@ -23,15 +24,18 @@ public final class StreamingGeneration {
                                    Terminal.StatusLine status, TraceWriter trace) {
         long start = System.nanoTime();
         int[] produced = {0};
+        int[] edits = {0};
         DecodeListener listener = new DecodeListener() {
             @Override
             public void onStep(StepRecord s, int blocks) {
                 if (trace != null) {
                     trace.write(s);
                 }
+                edits[0] += s.editedPositions().length;
                 double secs = Math.max((System.nanoTime() - start) / 1e9, 1e-9);
-                status.show(String.format("[block %d/%d, step %d, %d tokens, %.1f tokens/s]", s.block() + 1, blocks,
-                        s.step() + 1, produced[0], produced[0] / secs), false);
+                status.show(String.format("[block %d/%d, step %d, %d tokens%s, %.1f tokens/s]", s.block() + 1, blocks,
+                        s.step() + 1, produced[0], edits[0] > 0 ? ", " + edits[0] + " edits" : "",
+                        produced[0] / secs), false);
             }
 
             @Override
@@ -43,7 +47,7 @@ public final class StreamingGeneration {
                 }
             }
         };
-        DecodeResult r = BlockDiffusionDecoder.official(new EngineDenoiser(engine, o.kvCache()), o)
+        DecodeResult r = BlockDiffusionDecoder.of(new EngineDenoiser(engine, o.kvCache()), o)
                 .generate(prompt, listener);
         status.clear();
         if (printer != null) {

@@ -9,7 +9,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** {@code --trace FILE}: one JSON line per denoising forward, with the golden manifest's field names. */
+/**
+ * {@code --trace FILE}: one JSON line per denoising forward, with the golden manifests' field names:
+ * block, step, the positions filled (mask-to-token: {@code committed_positions}, {@code committed_tokens}),
+ * the positions edited with their old and new tokens (token-to-token: {@code t2t_positions},
+ * {@code t2t_old}, {@code t2t_new}; always empty under the threshold rule), path, action, masked count
+ * and the schedule's count.
+ */
 public final class TraceWriter implements AutoCloseable {
 
     private final Path file;
@@ -30,7 +36,11 @@ public final class TraceWriter implements AutoCloseable {
         o.put("step", s.step());
         o.set("committed_positions", Json.ints(s.committedPositions()));
         o.set("committed_tokens", Json.ints(s.committedTokens()));
+        o.set("t2t_positions", Json.ints(s.editedPositions()));
+        o.set("t2t_old", Json.ints(s.editedFrom()));
+        o.set("t2t_new", Json.ints(s.editedTo()));
         o.put("path", s.path());
+        o.put("action", s.action().label());
         o.put("n_masked_before", s.masked());
         o.put("num_transfer_scheduled", s.scheduled());
         try {

@@ -65,6 +65,18 @@ class CommandsTest {
         Cli both = Cli.run("generate", "--model", TINY, "--prompt-ids", "1", "--prompt", "hi");
         assertEquals(2, both.exitCode());
         assertContains(both.err(), "exactly one of --prompt TEXT and --prompt-ids");
+        Cli decoding = Cli.run("generate", "--model", TINY, "--prompt-ids", "1", "--decoding", "edit");
+        assertEquals(2, decoding.exitCode(), decoding.toString());
+        assertContains(decoding.err(), "--decoding must be threshold or joint, got 'edit'");
+        Cli editFlag = Cli.run("generate", "--model", TINY, "--prompt-ids", "1", "--edit-threshold", "0.5");
+        assertEquals(2, editFlag.exitCode(), editFlag.toString());
+        assertContains(editFlag.err(), "--edit-threshold and --max-post-edit-steps apply to --decoding joint");
+        Cli steps = Cli.run("generate", "--model", TINY, "--prompt-ids", "1", "--decoding", "joint", "--steps", "8");
+        assertEquals(2, steps.exitCode(), steps.toString());
+        assertContains(steps.err(), "--steps and --minimal-topk apply to --decoding threshold");
+        Cli budget = Cli.run("bench", "--model", TINY, "--decoding", "joint", "--max-post-edit-steps", "-1");
+        assertEquals(2, budget.exitCode(), budget.toString());
+        assertContains(budget.err(), "--max-post-edit-steps must be >= 0, got -1");
         Cli attention = Cli.run("forward", "--model", TINY, "--ids", "1", "--attention", "causal", "--out",
                 tmp.resolve("x.safetensors").toString());
         assertEquals(2, attention.exitCode());
@@ -212,6 +224,17 @@ class CommandsTest {
     }
 
     @Test
+    void benchReportsJointDecodingWithItsEdits() throws Exception {
+        Cli r = Cli.run("bench", "--model", SharedData.model("small").toString(), "--backend", "cpu", "--prompt-length", "5",
+                "--gen-length", "32", "--no-eos", "--warmup", "0", "--runs", "1", "--decoding", "joint",
+                "--max-post-edit-steps", "2", "--output", "json");
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("joint", j.at("/modes/0/decoding").asText());
+        assertTrue(j.at("/modes/0/runs/0/edits").asInt() > 0, r.out());
+    }
+
+    @Test
     void demoThenChatFromAPipe() {
         Path demo = tmp.resolve("demo");
         Cli r = Cli.run("demo", "--dir", demo.toString(), "--gen-length", "16");
@@ -224,6 +247,11 @@ class CommandsTest {
             Cli chat = Cli.run("chat", "--model", demo.toString(), "--gen-length", "8", "--quiet", "--backend", "cpu");
             assertEquals(0, chat.exitCode(), chat.toString());
             assertEquals(2, chat.out().lines().count(), "one line per answer: " + chat.out());
+            System.setIn(new ByteArrayInputStream("Hello\n".getBytes(StandardCharsets.UTF_8)));
+            Cli joint = Cli.run("chat", "--model", demo.toString(), "--gen-length", "8", "--backend", "cpu",
+                    "--decoding", "joint");
+            assertEquals(0, joint.exitCode(), joint.toString());
+            assertTrue(!joint.out().isBlank(), joint.toString());
         } finally {
             System.setIn(stdin);
         }

@@ -18,9 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Every greedy golden case through {@code llada2 generate ... --output json --trace FILE}, with and
- * without the KV cache: the returned ids, the forward count and every trace line (block, step,
- * committed positions and tokens, path) equal the official code's.
+ * Every greedy golden case and every joint-threshold (edit) case through {@code llada2 generate ...
+ * --output json --trace FILE}, with and without the KV cache: the returned ids, the forward count (and
+ * the edit count) and every trace line (block, step, committed positions and tokens, path; for edits
+ * also the T2T positions with old and new tokens and the action) equal the reference's.
  */
 class GenerateCommandGoldenTest {
 
@@ -43,6 +44,68 @@ class GenerateCommandGoldenTest {
             }
         }
         return tests;
+    }
+
+    @TestFactory
+    List<DynamicTest> editCasesThroughTheCli() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String model : Golden.MODELS) {
+            Golden g = Golden.of(model);
+            for (JsonNode c : g.editCases()) {
+                for (boolean cache : new boolean[] {true, false}) {
+                    tests.add(DynamicTest.dynamicTest(model + "/" + c.get("id").asText() + (cache ? "" : "/no-kv-cache"),
+                            () -> checkEdit(g, c, cache)));
+                }
+            }
+        }
+        return tests;
+    }
+
+    /**
+     * {@code --decoding joint} with the case's thresholds, budget and penalty; EOS early stop left on
+     * (the CLI default), since under the joint rule a block always runs to its end.
+     */
+    private void checkEdit(Golden g, JsonNode c, boolean cache) throws Exception {
+        Path trace = tmp.resolve(c.get("id").asText() + cache + ".jsonl");
+        List<String> args = new ArrayList<>(List.of("generate", "--model", g.modelDir().toString(), "--backend", "cpu",
+                "--prompt-ids", Arrays.stream(Golden.ints(c.get("prompt"))).mapToObj(Integer::toString)
+                        .collect(Collectors.joining(",")),
+                "--gen-length", c.get("gen_length").asText(), "--block-length", c.get("block_length").asText(),
+                "--decoding", "joint", "--threshold", c.get("threshold").asText(),
+                "--edit-threshold", c.get("edit_threshold").asText(),
+                "--max-post-edit-steps", c.get("max_post_edit_steps").asText(),
+                "--penalty-lambda", c.get("penalty_lambda").asText(), "--mask-id", c.get("mask_id").asText(),
+                "--output", "json", "--trace", trace.toString(), "--quiet"));
+        if (c.get("eos_id").asInt() < 0) {
+            args.add("--no-eos");
+        } else {
+            args.addAll(List.of("--eos-id", c.get("eos_id").asText()));
+        }
+        if (!cache) {
+            args.add("--no-kv-cache");
+        }
+        Cli r = Cli.run(args.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode out = new ObjectMapper().readTree(r.out());
+        assertArrayEquals(Golden.ints(c.get("generated_ids")), Golden.ints(out.get("generated_ids")), "generated_ids");
+        assertEquals(c.get("n_forwards").asInt(), out.get("forwards").asInt(), "forwards");
+        assertEquals(c.get("n_t2t_edits").asInt(), out.get("edits").asInt(), "edits");
+        assertEquals("joint", out.at("/options/decoding").asText());
+        List<String> lines = Files.readAllLines(trace);
+        assertEquals(c.get("steps").size(), lines.size(), "one trace line per forward");
+        ObjectMapper json = new ObjectMapper();
+        for (int j = 0; j < lines.size(); j++) {
+            JsonNode got = json.readTree(lines.get(j));
+            JsonNode want = c.get("steps").get(j);
+            String at = "forward " + j + " ";
+            assertEquals(want.get("block"), got.get("block"), at + "block");
+            assertEquals(want.get("iteration"), got.get("step"), at + "iteration");
+            assertEquals(want.get("m2t_positions"), got.get("committed_positions"), at + "M2T positions");
+            assertEquals(want.get("m2t_tokens"), got.get("committed_tokens"), at + "M2T tokens");
+            for (String field : List.of("t2t_positions", "t2t_old", "t2t_new", "action")) {
+                assertEquals(want.get(field), got.get(field), at + field);
+            }
+        }
     }
 
     private void check(Golden g, JsonNode c, boolean cache) throws Exception {
