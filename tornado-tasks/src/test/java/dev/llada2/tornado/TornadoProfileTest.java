@@ -26,15 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The bundled {@code pocl2-layer-split} profile end to end on two TornadoVM devices (two PoCL devices
- * here): planned, built through the backend SPI, and every greedy golden case of tiny and small
- * reproduced exactly with the KV cache. Placements the TornadoVM engine cannot run (experts on another
+ * here): planned, built through the backend SPI, and every greedy golden case and every joint-threshold
+ * (edit) case of tiny and small reproduced exactly with the KV cache. Placements the TornadoVM engine cannot run (experts on another
  * TornadoVM device, a layer home on a CPU device, device experts in too many id ranges) are refused with
  * the reason; routed experts on CPU devices run ({@code TornadoExpertOffloadTest}).
  */
 class TornadoProfileTest {
 
     @TestFactory
-    List<DynamicTest> twoDeviceProfileReproducesEveryGreedyCase() {
+    List<DynamicTest> twoDeviceProfileReproducesEveryGreedyAndEditCase() {
         List<DynamicTest> tests = new ArrayList<>();
         for (String name : Golden.MODELS) {
             tests.add(DynamicTest.dynamicTest("pocl2-layer-split/" + name, () -> {
@@ -49,6 +49,11 @@ class TornadoProfileTest {
                                     new EngineDenoiser(engine, true), GoldenAssertions.options(c, true))
                                     .generate(Golden.ints(c.get("prompt")), DecodeListener.NONE));
                         }
+                    }
+                    for (JsonNode c : g.editCases()) {
+                        GoldenAssertions.editMatches(c, BlockDiffusionDecoder.of(new EngineDenoiser(engine, true),
+                                GoldenAssertions.editOptions(c, true)).generate(Golden.ints(c.get("prompt")),
+                                DecodeListener.NONE));
                     }
                     assertTrue(engine.stats().handoffBytes() > 0, "the residual stream crossed between the devices");
                 }
