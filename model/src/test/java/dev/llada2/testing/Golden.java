@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.llada2.checkpoint.SafetensorsFile;
 import dev.llada2.checkpoint.TensorInfo;
 import dev.llada2.checkpoint.TensorReader;
+import dev.llada2.weights.LoadedModel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,6 +32,7 @@ public final class Golden {
 
     private final Arena arena = Arena.ofShared();
     private JsonNode editManifest;
+    private LoadedModel model;
     private Map<String, TensorInfo> edit;
 
     private Golden(String name) {
@@ -71,6 +73,17 @@ public final class Golden {
 
     public Path modelDir() {
         return SharedData.model(name);
+    }
+
+    /**
+     * The golden model, opened on first use and shared by every suite of the JVM (its mapped files are
+     * released when the JVM exits).
+     */
+    public synchronized LoadedModel model() {
+        if (model == null) {
+            model = LoadedModel.open(modelDir());
+        }
+        return model;
     }
 
     public JsonNode manifest() {

@@ -128,14 +128,7 @@ public final class GoldenAssertions {
      * forward and edit counts; the ids; the canvas.
      */
     public static void editMatches(JsonNode c, DecodeResult r) {
-        String id = c.get("id").asText();
-        JsonNode steps = c.get("steps");
-        int n = Math.min(steps.size(), r.steps().size());
-        for (int j = 0; j < n; j++) {
-            JsonNode want = steps.get(j);
-            StepRecord got = r.steps().get(j);
-            String at = id + " forward " + j;
-            assertEquals(want.get("block").asInt(), got.block(), at + " block");
+        stepsMatch(c, r, (want, got, at) -> {
             assertEquals(want.get("iteration").asInt(), got.step(), at + " iteration");
             assertArrayEquals(Golden.ints(want.get("m2t_positions")), got.committedPositions(), at + " M2T positions");
             assertArrayEquals(Golden.ints(want.get("m2t_tokens")), got.committedTokens(), at + " M2T tokens");
@@ -144,29 +137,43 @@ public final class GoldenAssertions {
             assertArrayEquals(Golden.ints(want.get("t2t_old")), got.editedFrom(), at + " T2T old tokens");
             assertArrayEquals(Golden.ints(want.get("t2t_new")), got.editedTo(), at + " T2T new tokens");
             assertEquals(want.get("action").asText(), got.action().label(), at + " action");
-        }
-        assertEquals(c.get("n_forwards").asInt(), r.forwards(), id + " forward count");
-        assertEquals(c.get("n_t2t_edits").asInt(), r.edits(), id + " edit count");
-        assertArrayEquals(Golden.ints(c.get("generated_ids")), r.generatedIds(), id + " generated ids");
-        assertArrayEquals(Golden.ints(c.get("final_canvas")), r.finalCanvas(), id + " final canvas");
+        });
+        assertEquals(c.get("n_t2t_edits").asInt(), r.edits(), c.get("id").asText() + " edit count");
+        resultMatches(c, r, c.get("n_forwards").asInt());
     }
 
     /** A decode result equals a golden greedy case: every step, the forward count, the ids, the canvas. */
     public static void generateMatches(JsonNode c, DecodeResult r) {
-        String id = c.get("id").asText();
-        JsonNode steps = c.get("steps");
-        int n = Math.min(steps.size(), r.steps().size());
-        for (int j = 0; j < n; j++) {
-            JsonNode want = steps.get(j);
-            StepRecord got = r.steps().get(j);
-            String at = id + " forward " + j;
-            assertEquals(want.get("block").asInt(), got.block(), at + " block");
+        stepsMatch(c, r, (want, got, at) -> {
             assertEquals(want.get("step").asInt(), got.step(), at + " step");
             assertArrayEquals(Golden.ints(want.get("committed_positions")), got.committedPositions(), at + " positions");
             assertArrayEquals(Golden.ints(want.get("committed_tokens")), got.committedTokens(), at + " tokens");
             assertEquals(want.get("path").asText(), got.path(), at + " path");
+        });
+        resultMatches(c, r, c.get("n_forward_calls").asInt());
+    }
+
+    /** Compares one recorded forward with one step record; {@code at} names the forward. */
+    private interface StepCheck {
+        void check(JsonNode want, StepRecord got, String at);
+    }
+
+    /** Each recorded forward against the result's, in order (the block and the case's own fields). */
+    private static void stepsMatch(JsonNode c, DecodeResult r, StepCheck check) {
+        String id = c.get("id").asText();
+        JsonNode steps = c.get("steps");
+        int n = Math.min(steps.size(), r.steps().size());
+        for (int j = 0; j < n; j++) {
+            String at = id + " forward " + j;
+            assertEquals(steps.get(j).get("block").asInt(), r.steps().get(j).block(), at + " block");
+            check.check(steps.get(j), r.steps().get(j), at);
         }
-        assertEquals(c.get("n_forward_calls").asInt(), r.forwards(), id + " forward count");
+    }
+
+    /** The forward count, the returned ids and the final canvas. */
+    private static void resultMatches(JsonNode c, DecodeResult r, int forwards) {
+        String id = c.get("id").asText();
+        assertEquals(forwards, r.forwards(), id + " forward count");
         assertArrayEquals(Golden.ints(c.get("generated_ids")), r.generatedIds(), id + " generated ids");
         assertArrayEquals(Golden.ints(c.get("final_canvas")), r.finalCanvas(), id + " final canvas");
     }

@@ -19,16 +19,12 @@ import dev.llada2.runtime.HeadRequest;
 import dev.llada2.testing.Golden;
 import dev.llada2.testing.GoldenAssertions;
 import dev.llada2.trace.TraceSink;
-import dev.llada2.weights.LoadedModel;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,17 +46,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GoldenEditTest {
 
-    private static final Map<String, LoadedModel> MODELS = new HashMap<>();
-
-    static synchronized LoadedModel model(Golden g) {
-        return MODELS.computeIfAbsent(g.name(), n -> LoadedModel.open(g.modelDir()));
-    }
-
-    @AfterAll
-    static void close() {
-        MODELS.values().forEach(LoadedModel::close);
-    }
-
     @TestFactory
     List<DynamicTest> editCasesAreReproducedExactly() {
         List<DynamicTest> tests = new ArrayList<>();
@@ -70,7 +55,7 @@ class GoldenEditTest {
                 for (boolean cache : new boolean[] {true, false}) {
                     tests.add(DynamicTest.dynamicTest(name + "/" + c.get("id").asText() + (cache ? "/kv-cache" : "/no-cache"),
                             () -> {
-                                try (Engine engine = CpuEngine.singleDevice(model(g).weights())) {
+                                try (Engine engine = CpuEngine.singleDevice(g.model().weights())) {
                                     GoldenAssertions.editMatches(c, BlockDiffusionDecoder.of(
                                             new EngineDenoiser(engine, cache), GoldenAssertions.editOptions(c, cache))
                                             .generate(Golden.ints(c.get("prompt")), DecodeListener.NONE));
@@ -107,7 +92,7 @@ class GoldenEditTest {
         CommitPolicy policy = new JointThresholdCommit(o.threshold(), o.editThreshold(), o.maxPostEditSteps());
         RepetitionPenalty penalty = new RepetitionPenalty(o.penaltyLambda());
         int[] all = IntStream.range(0, b).toArray();
-        try (Engine engine = CpuEngine.singleDevice(model(g).weights())) {
+        try (Engine engine = CpuEngine.singleDevice(g.model().weights())) {
             for (int j = 0; j < before.length; j++) {
                 JsonNode step = c.get("steps").get(j);
                 String at = id + " forward " + j;

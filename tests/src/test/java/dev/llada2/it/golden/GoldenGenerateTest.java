@@ -19,16 +19,12 @@ import dev.llada2.runtime.HeadRequest;
 import dev.llada2.testing.Golden;
 import dev.llada2.testing.GoldenAssertions;
 import dev.llada2.trace.TraceSink;
-import dev.llada2.weights.LoadedModel;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,17 +45,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GoldenGenerateTest {
 
-    private static final Map<String, LoadedModel> MODELS = new HashMap<>();
-
-    static synchronized LoadedModel model(Golden g) {
-        return MODELS.computeIfAbsent(g.name(), n -> LoadedModel.open(g.modelDir()));
-    }
-
-    @AfterAll
-    static void close() {
-        MODELS.values().forEach(LoadedModel::close);
-    }
-
     @TestFactory
     List<DynamicTest> greedyCasesAreReproducedExactly() {
         List<DynamicTest> tests = new ArrayList<>();
@@ -72,7 +57,7 @@ class GoldenGenerateTest {
                 for (boolean cache : new boolean[] {true, false}) {
                     tests.add(DynamicTest.dynamicTest(name + "/" + c.get("id").asText() + (cache ? "/kv-cache" : "/no-cache"),
                             () -> {
-                                try (Engine engine = CpuEngine.singleDevice(model(g).weights())) {
+                                try (Engine engine = CpuEngine.singleDevice(g.model().weights())) {
                                     GoldenAssertions.generateMatches(c, generate(engine, c, cache));
                                 }
                             }));
@@ -113,7 +98,7 @@ class GoldenGenerateTest {
         // the official sampler at temperature 0 draws from the plain softmax: temperature 1, no filter
         SamplingChooser sampler = new SamplingChooser(1.0, 0, 1.0, 0L);
         int b = o.blockLength();
-        try (Engine engine = CpuEngine.singleDevice(model(g).weights())) {
+        try (Engine engine = CpuEngine.singleDevice(g.model().weights())) {
             for (int j = 0; j < before.length; j++) {
                 JsonNode step = c.get("steps").get(j);
                 int end = step.get("window_end").asInt();

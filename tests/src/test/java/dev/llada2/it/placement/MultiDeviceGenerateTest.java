@@ -13,14 +13,11 @@ import dev.llada2.runtime.Engine;
 import dev.llada2.testing.Golden;
 import dev.llada2.testing.GoldenAssertions;
 import dev.llada2.weights.LoadedModel;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BiConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,13 +32,6 @@ class MultiDeviceGenerateTest {
 
     static final List<String> PROFILES = List.of("cpu2-layer-split", "cpu2-expert-parallel", "cpu2-expert-offload",
             "cpu2-rules");
-
-    private static final Map<String, LoadedModel> MODELS = new HashMap<>();
-
-    @AfterAll
-    static void close() {
-        MODELS.values().forEach(LoadedModel::close);
-    }
 
     @TestFactory
     List<DynamicTest> greedyGoldenCasesUnderEveryStrategy() {
@@ -75,7 +65,7 @@ class MultiDeviceGenerateTest {
             for (String name : Golden.MODELS) {
                 Golden g = Golden.of(name);
                 tests.add(DynamicTest.dynamicTest(profile + "/" + name + suffix, () -> {
-                    LoadedModel model = MODELS.computeIfAbsent(name, n -> LoadedModel.open(g.modelDir()));
+                    LoadedModel model = g.model();
                     try (Engine engine = ProfileRuntime.createEngine(Planner.plan(model.config(),
                             ProfileLoader.load(profile), PlanOptions.defaults()), model)) {
                         check.accept(engine, g);
