@@ -12,23 +12,42 @@ import java.lang.foreign.MemorySegment;
  * matrix code ({@code MatMul}) is written once over this strategy: it widens a few rows into a
  * small buffer and reuses them for every token of the block, so each weight byte is read once per
  * forward whatever the format.
+ *
+ * <p><b>Block formats.</b> The llama.cpp formats (Q8_0: blocks of 32 elements; Q4_K, Q6_K: blocks
+ * of 256) store a scale per block, so a run can only start and end on a block boundary:
+ * {@code first} and {@code count} of {@link #decode} must be multiples of {@link #alignment()}
+ * (a whole row always is: GGUF rows are whole blocks, which the reader checks). {@link #load} needs
+ * {@code first} to be a multiple of the vector's lane count (at most 16 floats, which divides every
+ * block and sub-block), as the single-token product reads a row from its start.
  */
 public interface CpuWeightFormat {
 
-    /** Widens {@code count} elements starting at element {@code first} of {@code data} into {@code dst[dstOff..]}. */
+    /**
+     * Widens {@code count} elements starting at element {@code first} of {@code data} into
+     * {@code dst[dstOff..]}; {@code first} and {@code count} are multiples of {@link #alignment()}.
+     */
     void decode(MemorySegment data, long first, int count, float[] dst, int dstOff);
 
     /**
      * Elements {@code [first, first + lanes)} widened into one vector of the preferred species, for
-     * products that read each weight once (a single token): no trip through a buffer.
+     * products that read each weight once (a single token): no trip through a buffer. {@code first}
+     * is a multiple of the lane count.
      */
     FloatVector load(MemorySegment data, long first);
+
+    /** Elements per storage block: runs passed to {@link #decode} start and end on multiples of it. */
+    default int alignment() {
+        return 1;
+    }
 
     static CpuWeightFormat of(DType dtype) {
         return switch (dtype) {
             case BF16 -> Bf16Cpu.INSTANCE;
             case F16 -> F16Cpu.INSTANCE;
             case F32 -> F32Cpu.INSTANCE;
+            case Q8_0 -> Q8_0Cpu.INSTANCE;
+            case Q4_K -> Q4KCpu.INSTANCE;
+            case Q6_K -> Q6KCpu.INSTANCE;
             default -> throw LladaException.input("the CPU engine cannot compute with " + dtype + " weights");
         };
     }
