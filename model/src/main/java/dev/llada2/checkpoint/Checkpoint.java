@@ -254,6 +254,13 @@ public final class Checkpoint implements AutoCloseable {
         return tensors;
     }
 
+    /** The stored type of every tensor, by name (what the planner counts bytes with). */
+    public Map<String, DType> dtypes() {
+        Map<String, DType> out = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> out.put(name, t.dtype()));
+        return out;
+    }
+
     public Optional<TensorInfo> find(String name) {
         return Optional.ofNullable(tensors.get(name));
     }
