@@ -2,8 +2,10 @@ package dev.llada2.weights;
 
 import dev.llada2.checkpoint.Checkpoint;
 import dev.llada2.checkpoint.gguf.GgufCheckpoint;
+import dev.llada2.checkpoint.gguf.GgufFile;
 import dev.llada2.config.ConfigLoader;
 import dev.llada2.config.LLaDA2Config;
+import dev.llada2.errors.LladaException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +28,10 @@ public record LoadedModel(Path dir, LLaDA2Config config, Checkpoint checkpoint, 
         LLaDA2Config config;
         Checkpoint checkpoint;
         if (Files.isRegularFile(dir)) {
+            if (!GgufFile.isGguf(dir)) {
+                throw LladaException.input(dir + ": not a GGUF file (it does not start with \"GGUF\"): a model is a"
+                        + " directory with config.json and *.safetensors, or a llama.cpp .gguf file");
+            }
             GgufCheckpoint.Opened gguf = GgufCheckpoint.open(dir);
             onShard.accept(1);
             config = gguf.config();
