@@ -164,8 +164,9 @@ public final class Q4KQuantizer implements BlockQuantizer {
 
     private static double error(float[] x, int off, float scale, float min) {
         double e = 0;
+        float inverse = 1 / scale;
         for (int i = 0; i < SUB; i++) {
-            int q = clamp(Math.round((x[off + i] + min) / scale), 0, 15);
+            int q = clamp(Math.round((x[off + i] + min) * inverse), 0, 15);
             double diff = scale * q - min - x[off + i];
             e += diff * diff;
         }

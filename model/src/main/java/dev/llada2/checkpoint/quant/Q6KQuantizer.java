@@ -139,8 +139,9 @@ public final class Q6KQuantizer implements BlockQuantizer {
 
     private static double error(float[] x, int off, float scale) {
         double e = 0;
+        float inverse = 1 / scale;
         for (int i = 0; i < SUB; i++) {
-            int q = Q4KQuantizer.clamp(Math.round(x[off + i] / scale), -32, 31);
+            int q = Q4KQuantizer.clamp(Math.round(x[off + i] * inverse), -32, 31);
             double diff = scale * q - x[off + i];
             e += diff * diff;
         }
