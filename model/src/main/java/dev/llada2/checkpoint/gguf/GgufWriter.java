@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,6 +114,7 @@ public final class GgufWriter {
         Path tmp = null;
         try {
             tmp = Files.createTempFile(dir, out.getFileName() + ".", ".partial");
+            readableByAll(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
                  Arena arena = Arena.ofShared()) {
                 MemorySegment file = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
@@ -134,6 +136,13 @@ public final class GgufWriter {
                     // the original failure is what the user needs to see
                 }
             }
+        }
+    }
+
+    /** A temporary file is created private (rw-------); the finished model is an ordinary file (rw-r--r--). */
+    private static void readableByAll(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 

@@ -23,7 +23,16 @@ public sealed interface BlockQuantizer permits Q8_0Quantizer, Q4KQuantizer, Q6KQ
      *
      * @throws IllegalArgumentException when a value is not finite (the message names its index)
      */
-    void quantize(float[] x, int xOff, int count, MemorySegment out, long outOff);
+    default void quantize(float[] x, int xOff, int count, MemorySegment out, long outOff) {
+        requireFinite(x, xOff, xOff + count);
+        int size = type().blockSize();
+        for (int b = 0; b < count / size; b++) {
+            block(x, xOff + b * size, out, outOff + (long) b * type().blockBytes());
+        }
+    }
+
+    /** One block: {@code blockSize} values at {@code x[off..]} into the block's bytes at {@code at}. */
+    void block(float[] x, int off, MemorySegment out, long at);
 
     static BlockQuantizer of(DType type) {
         return switch (type) {

@@ -23,11 +23,10 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q4KQuantizer implements BlockQuantizer {
 
-    public static final int BLOCK = 256;
-    public static final int BLOCK_BYTES = 144;
-    public static final int SUB = 32;
-    public static final int SCALES_OFFSET = 4;
-    public static final int QS_OFFSET = 16;
+    private static final int BLOCK = 256;
+    private static final int SUB = 32;
+    private static final int SCALES_OFFSET = 4;
+    private static final int QS_OFFSET = 16;
 
     static final Q4KQuantizer INSTANCE = new Q4KQuantizer();
 
@@ -40,14 +39,7 @@ public final class Q4KQuantizer implements BlockQuantizer {
     }
 
     @Override
-    public void quantize(float[] x, int xOff, int count, MemorySegment out, long outOff) {
-        BlockQuantizer.requireFinite(x, xOff, xOff + count);
-        for (int b = 0; b < count / BLOCK; b++) {
-            block(x, xOff + b * BLOCK, out, outOff + (long) b * BLOCK_BYTES);
-        }
-    }
-
-    private static void block(float[] x, int off, MemorySegment out, long at) {
+    public void block(float[] x, int off, MemorySegment out, long at) {
         float[] scale = new float[8];
         float[] min = new float[8];
         float maxScale = 0;
@@ -178,7 +170,7 @@ public final class Q4KQuantizer implements BlockQuantizer {
      * low 6 bits and the top 2 bits of sc[4..7]; bytes 4..7 the same for the mins; bytes 8..11 hold
      * the low 4 bits of sc[4..7] (low nibble) and of m[4..7] (high nibble).
      */
-    public static byte[] packScales(int[] sc, int[] m) {
+    private static byte[] packScales(int[] sc, int[] m) {
         byte[] p = new byte[12];
         for (int j = 0; j < 4; j++) {
             p[j] = (byte) (sc[j] | (sc[j + 4] >> 4) << 6);

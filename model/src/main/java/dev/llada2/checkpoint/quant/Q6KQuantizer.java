@@ -23,12 +23,11 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q6KQuantizer implements BlockQuantizer {
 
-    public static final int BLOCK = 256;
-    public static final int BLOCK_BYTES = 210;
-    public static final int SUB = 16;
-    public static final int QH_OFFSET = 128;
-    public static final int SCALES_OFFSET = 192;
-    public static final int D_OFFSET = 208;
+    private static final int BLOCK = 256;
+    private static final int SUB = 16;
+    private static final int QH_OFFSET = 128;
+    private static final int SCALES_OFFSET = 192;
+    private static final int D_OFFSET = 208;
 
     static final Q6KQuantizer INSTANCE = new Q6KQuantizer();
 
@@ -41,14 +40,7 @@ public final class Q6KQuantizer implements BlockQuantizer {
     }
 
     @Override
-    public void quantize(float[] x, int xOff, int count, MemorySegment out, long outOff) {
-        BlockQuantizer.requireFinite(x, xOff, xOff + count);
-        for (int b = 0; b < count / BLOCK; b++) {
-            block(x, xOff + b * BLOCK, out, outOff + (long) b * BLOCK_BYTES);
-        }
-    }
-
-    private static void block(float[] x, int off, MemorySegment out, long at) {
+    public void block(float[] x, int off, MemorySegment out, long at) {
         float[] scale = new float[16];
         float extreme = 0;
         for (int j = 0; j < 16; j++) {

@@ -15,8 +15,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q8_0Quantizer implements BlockQuantizer {
 
-    public static final int BLOCK = 32;
-    public static final int BLOCK_BYTES = 34;
+    private static final int BLOCK = 32;
 
     static final Q8_0Quantizer INSTANCE = new Q8_0Quantizer();
 
@@ -29,14 +28,7 @@ public final class Q8_0Quantizer implements BlockQuantizer {
     }
 
     @Override
-    public void quantize(float[] x, int xOff, int count, MemorySegment out, long outOff) {
-        BlockQuantizer.requireFinite(x, xOff, xOff + count);
-        for (int b = 0; b < count / BLOCK; b++) {
-            block(x, xOff + b * BLOCK, out, outOff + (long) b * BLOCK_BYTES);
-        }
-    }
-
-    private static void block(float[] x, int off, MemorySegment out, long at) {
+    public void block(float[] x, int off, MemorySegment out, long at) {
         float amax = 0;
         for (int i = 0; i < BLOCK; i++) {
             amax = Math.max(amax, Math.abs(x[off + i]));

@@ -52,24 +52,4 @@ final class BlockLanes {
     static byte byteAt(MemorySegment data, long at) {
         return data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at);
     }
-
-    /** One element of a block format, decoded with scalar code. */
-    @FunctionalInterface
-    interface ScalarDecoder {
-        float valueAt(MemorySegment data, long element);
-    }
-
-    /** {@code count} elements decoded one by one (narrow-vector machines only). */
-    static void decodeScalar(ScalarDecoder format, MemorySegment data, long first, int count, float[] dst, int dstOff) {
-        for (int i = 0; i < count; i++) {
-            dst[dstOff + i] = format.valueAt(data, first + i);
-        }
-    }
-
-    /** {@code lanes()} elements decoded one by one, as one vector (narrow-vector machines only). */
-    static FloatVector loadScalar(ScalarDecoder format, MemorySegment data, long first) {
-        float[] tmp = new float[F.length()];
-        decodeScalar(format, data, first, tmp.length, tmp, 0);
-        return FloatVector.fromArray(F, tmp, 0);
-    }
 }

@@ -1,5 +1,6 @@
 package dev.llada2.backend.cpu.format;
 
+import dev.llada2.checkpoint.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -15,7 +16,7 @@ import static dev.llada2.backend.cpu.format.BlockLanes.*;
  * computed once per sub-block, then one multiply and one subtract per vector of codes (not fused,
  * so the result equals the scalar definition bit for bit).
  */
-final class Q4KCpu implements CpuWeightFormat {
+final class Q4KCpu extends BlockFormat {
 
     static final Q4KCpu INSTANCE = new Q4KCpu();
     private static final int BLOCK = 256;
@@ -24,47 +25,29 @@ final class Q4KCpu implements CpuWeightFormat {
     private static final int QS = 16;
 
     private Q4KCpu() {
+        super(DType.Q4_K);
     }
 
     @Override
-    public int alignment() {
-        return BLOCK;
-    }
-
-    @Override
-    public void decode(MemorySegment data, long first, int count, float[] dst, int dstOff) {
-        if (!vectorized()) {
-            decodeScalar(Q4KCpu::valueAt, data, first, count, dst, dstOff);
-            return;
-        }
-        long block = first / BLOCK;
-        for (int b = 0; b < count / BLOCK; b++, block++) {
-            long at = block * BLOCK_BYTES;
-            float d = half(data, at);
-            float dmin = half(data, at + 2);
-            int o = dstOff + b * BLOCK;
-            for (int c = 0; c < 4; c++) {
-                float d1 = d * scale(data, at, 2 * c);
-                float m1 = dmin * min(data, at, 2 * c);
-                float d2 = d * scale(data, at, 2 * c + 1);
-                float m2 = dmin * min(data, at, 2 * c + 1);
-                for (int l = 0; l < 32; l += lanes()) {
-                    ByteVector q = bytes(data, at + QS + 32L * c + l);
-                    widen(q.and((byte) 0x0F)).mul(d1).sub(m1).intoArray(dst, o + 64 * c + l);
-                    widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(d2).sub(m2)
-                            .intoArray(dst, o + 64 * c + 32 + l);
-                }
+    void decodeBlock(MemorySegment data, long at, float[] dst, int o) {
+        float d = half(data, at);
+        float dmin = half(data, at + 2);
+        for (int c = 0; c < 4; c++) {
+            float d1 = d * scale(data, at, 2 * c);
+            float m1 = dmin * min(data, at, 2 * c);
+            float d2 = d * scale(data, at, 2 * c + 1);
+            float m2 = dmin * min(data, at, 2 * c + 1);
+            for (int l = 0; l < 32; l += lanes()) {
+                ByteVector q = bytes(data, at + QS + 32L * c + l);
+                widen(q.and((byte) 0x0F)).mul(d1).sub(m1).intoArray(dst, o + 64 * c + l);
+                widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(d2).sub(m2)
+                        .intoArray(dst, o + 64 * c + 32 + l);
             }
         }
     }
 
     @Override
-    public FloatVector load(MemorySegment data, long first) {
-        if (!vectorized()) {
-            return loadScalar(Q4KCpu::valueAt, data, first);
-        }
-        long at = first / BLOCK * BLOCK_BYTES;
-        int w = (int) (first % BLOCK);
+    FloatVector loadLanes(MemorySegment data, long at, int w) {
         int j = w / 32;
         int l = w % 32;
         ByteVector q = bytes(data, at + QS + 32L * (j / 2) + l);
@@ -72,7 +55,8 @@ final class Q4KCpu implements CpuWeightFormat {
         return widen(nibbles).mul(half(data, at) * scale(data, at, j)).sub(half(data, at + 2) * min(data, at, j));
     }
 
-    static float valueAt(MemorySegment data, long i) {
+    @Override
+    float valueAt(MemorySegment data, long i) {
         long at = i / BLOCK * BLOCK_BYTES;
         int w = (int) (i % BLOCK);
         int j = w / 32;

@@ -1,5 +1,6 @@
 package dev.llada2.backend.cpu.format;
 
+import dev.llada2.checkpoint.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -14,7 +15,7 @@ import static dev.llada2.backend.cpu.format.BlockLanes.*;
  * Element {@code i} is {@code (d·scale[i/16])·(q − 32)}. Per vector of lanes, the 6-bit codes are
  * assembled from their two byte planes with shifts and masks, then widened and scaled.
  */
-final class Q6KCpu implements CpuWeightFormat {
+final class Q6KCpu extends BlockFormat {
 
     static final Q6KCpu INSTANCE = new Q6KCpu();
     private static final int BLOCK = 256;
@@ -24,47 +25,29 @@ final class Q6KCpu implements CpuWeightFormat {
     private static final int D = 208;
 
     private Q6KCpu() {
+        super(DType.Q6_K);
     }
 
     @Override
-    public int alignment() {
-        return BLOCK;
-    }
-
-    @Override
-    public void decode(MemorySegment data, long first, int count, float[] dst, int dstOff) {
-        if (!vectorized()) {
-            decodeScalar(Q6KCpu::valueAt, data, first, count, dst, dstOff);
-            return;
-        }
-        long block = first / BLOCK;
-        for (int b = 0; b < count / BLOCK; b++, block++) {
-            long at = block * BLOCK_BYTES;
-            float d = half(data, at + D);
-            int o = dstOff + b * BLOCK;
-            for (int h = 0; h < 2; h++) {
-                for (int l = 0; l < 32; l += lanes()) {
-                    ByteVector ql0 = bytes(data, at + 64L * h + l);
-                    ByteVector ql1 = bytes(data, at + 64L * h + 32 + l);
-                    ByteVector qh = bytes(data, at + QH + 32L * h + l);
-                    int s = 8 * h + l / 16;
-                    int e = o + 128 * h + l;
-                    code(ql0, qh, 0).mul(d * scaleAt(data, at, s)).intoArray(dst, e);
-                    code(ql1, qh, 1).mul(d * scaleAt(data, at, s + 2)).intoArray(dst, e + 32);
-                    code(ql0, qh, 2).mul(d * scaleAt(data, at, s + 4)).intoArray(dst, e + 64);
-                    code(ql1, qh, 3).mul(d * scaleAt(data, at, s + 6)).intoArray(dst, e + 96);
-                }
+    void decodeBlock(MemorySegment data, long at, float[] dst, int o) {
+        float d = half(data, at + D);
+        for (int h = 0; h < 2; h++) {
+            for (int l = 0; l < 32; l += lanes()) {
+                ByteVector ql0 = bytes(data, at + 64L * h + l);
+                ByteVector ql1 = bytes(data, at + 64L * h + 32 + l);
+                ByteVector qh = bytes(data, at + QH + 32L * h + l);
+                int s = 8 * h + l / 16;
+                int e = o + 128 * h + l;
+                code(ql0, qh, 0).mul(d * scaleAt(data, at, s)).intoArray(dst, e);
+                code(ql1, qh, 1).mul(d * scaleAt(data, at, s + 2)).intoArray(dst, e + 32);
+                code(ql0, qh, 2).mul(d * scaleAt(data, at, s + 4)).intoArray(dst, e + 64);
+                code(ql1, qh, 3).mul(d * scaleAt(data, at, s + 6)).intoArray(dst, e + 96);
             }
         }
     }
 
     @Override
-    public FloatVector load(MemorySegment data, long first) {
-        if (!vectorized()) {
-            return loadScalar(Q6KCpu::valueAt, data, first);
-        }
-        long at = first / BLOCK * BLOCK_BYTES;
-        int w = (int) (first % BLOCK);
+    FloatVector loadLanes(MemorySegment data, long at, int w) {
         int h = w / 128;
         int k = w % 128 / 32;
         int l = w % 32;
@@ -85,7 +68,8 @@ final class Q6KCpu implements CpuWeightFormat {
         return widen(low.or(high).sub((byte) 32));
     }
 
-    static float valueAt(MemorySegment data, long i) {
+    @Override
+    float valueAt(MemorySegment data, long i) {
         long at = i / BLOCK * BLOCK_BYTES;
         int w = (int) (i % BLOCK);
         int h = w / 128;
