@@ -97,72 +97,61 @@ public final class Q4KQuantizer implements BlockQuantizer {
         return best;
     }
 
-    /** {scale >= 0, min >= 0} with x ~ scale·q − min, q in 0..15, for the 32 values at {@code off}. */
+    /**
+     * {scale >= 0, min >= 0} with x ~ scale·q − min, q in 0..15, for the 32 values at {@code off}.
+     * Each candidate step assigns the codes; the least-squares scale and offset for those codes
+     * (offset pinned at 0 when it would be positive, since the format's min is never above zero)
+     * and their squared error follow from five sums in closed form.
+     */
     private static float[] fitSubBlock(float[] x, int off) {
         float lo = 0;
         float hi = x[off];
+        double sx = 0;
+        double sxx = 0;
         for (int i = 0; i < SUB; i++) {
-            lo = Math.min(lo, x[off + i]);
-            hi = Math.max(hi, x[off + i]);
+            float v = x[off + i];
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+            sx += v;
+            sxx += (double) v * v;
         }
         if (hi <= lo) {
             return new float[] {0, -lo};
         }
-        float[] best = {(hi - lo) / 15, -lo};
-        double bestErr = error(x, off, best[0], best[1]);
-        int[] q = new int[SUB];
+        float bestScale = (hi - lo) / 15;
+        float bestMin = -lo;
+        double bestErr = Double.POSITIVE_INFINITY;
         for (int t = 0; t <= 20; t++) {
             float inverse = (14f + 0.1f * t) / (hi - lo);
+            double sq = 0, sqq = 0, sqx = 0;
             for (int i = 0; i < SUB; i++) {
-                q[i] = clamp(Math.round(inverse * (x[off + i] - lo)), 0, 15);
+                int q = clamp(Math.round(inverse * (x[off + i] - lo)), 0, 15);
+                sq += q;
+                sqq += q * q;
+                sqx += q * (double) x[off + i];
             }
-            float[] fit = leastSquares(x, off, q);
-            if (fit != null) {
-                double err = error(x, off, fit[0], fit[1]);
-                if (err < bestErr) {
-                    best = fit;
-                    bestErr = err;
-                }
+            double det = SUB * sqq - sq * sq;
+            if (det <= 0) {
+                continue;
+            }
+            double scale = (SUB * sqx - sq * sx) / det;
+            double offset = (sqq * sx - sq * sqx) / det;
+            if (offset > 0) {
+                offset = 0;
+                scale = sqx / sqq;
+            }
+            if (scale <= 0) {
+                continue;
+            }
+            double err = scale * scale * sqq + 2 * scale * offset * sq + SUB * offset * offset - 2 * scale * sqx
+                    - 2 * offset * sx + sxx;
+            if (err < bestErr) {
+                bestErr = err;
+                bestScale = (float) scale;
+                bestMin = (float) -offset;
             }
         }
-        return best;
-    }
-
-    /**
-     * The scale {@code s > 0} and min {@code m >= 0} minimising {@code sum (s·q − m − x)^2} for fixed
-     * {@code q}, or null when the assignment does not determine a positive scale.
-     */
-    private static float[] leastSquares(float[] x, int off, int[] q) {
-        double sq = 0, sqq = 0, sx = 0, sqx = 0;
-        for (int i = 0; i < SUB; i++) {
-            sq += q[i];
-            sqq += (double) q[i] * q[i];
-            sx += x[off + i];
-            sqx += q[i] * (double) x[off + i];
-        }
-        double det = SUB * sqq - sq * sq;
-        if (det <= 0) {
-            return null;
-        }
-        double s = (SUB * sqx - sq * sx) / det;
-        double offset = (sqq * sx - sq * sqx) / det;
-        if (offset > 0) {
-            // the format's min is never above zero: refit with the offset pinned there
-            offset = 0;
-            s = sqx / sqq;
-        }
-        return s > 0 ? new float[] {(float) s, (float) -offset} : null;
-    }
-
-    private static double error(float[] x, int off, float scale, float min) {
-        double e = 0;
-        float inverse = 1 / scale;
-        for (int i = 0; i < SUB; i++) {
-            int q = clamp(Math.round((x[off + i] + min) * inverse), 0, 15);
-            double diff = scale * q - min - x[off + i];
-            e += diff * diff;
-        }
-        return e;
+        return new float[] {bestScale, bestMin};
     }
 
     /**

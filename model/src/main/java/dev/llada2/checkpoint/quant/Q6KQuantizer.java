@@ -96,47 +96,39 @@ public final class Q6KQuantizer implements BlockQuantizer {
         return best;
     }
 
-    /** The signed scale s with x ~ s·q, q in −32..31, for the 16 values at {@code off}. */
+    /**
+     * The signed scale s with x ~ s·q, q in −32..31, for the 16 values at {@code off}: each candidate
+     * step assigns the codes, the least-squares scale for them is {@code sum qx / sum qq} and its
+     * squared error {@code sum xx − (sum qx)^2 / sum qq}.
+     */
     private static float fitSubBlock(float[] x, int off) {
         float extreme = 0;
+        double sxx = 0;
         for (int i = 0; i < SUB; i++) {
-            if (Math.abs(x[off + i]) > Math.abs(extreme)) {
-                extreme = x[off + i];
+            float v = x[off + i];
+            if (Math.abs(v) > Math.abs(extreme)) {
+                extreme = v;
             }
+            sxx += (double) v * v;
         }
         if (extreme == 0) {
             return 0;
         }
         float best = extreme / -32f;
-        double bestErr = error(x, off, best);
+        double bestErr = Double.POSITIVE_INFINITY;
         for (int t = 0; t <= 20; t++) {
             float inverse = -(31f + 0.1f * t) / extreme;
             double sqx = 0, sqq = 0;
             for (int i = 0; i < SUB; i++) {
                 int q = Q4KQuantizer.clamp(Math.round(inverse * x[off + i]), -32, 31);
                 sqx += q * (double) x[off + i];
-                sqq += (double) q * q;
+                sqq += q * q;
             }
-            if (sqq > 0) {
-                float s = (float) (sqx / sqq);
-                double err = error(x, off, s);
-                if (err < bestErr) {
-                    best = s;
-                    bestErr = err;
-                }
+            if (sqq > 0 && sxx - sqx * sqx / sqq < bestErr) {
+                bestErr = sxx - sqx * sqx / sqq;
+                best = (float) (sqx / sqq);
             }
         }
         return best;
-    }
-
-    private static double error(float[] x, int off, float scale) {
-        double e = 0;
-        float inverse = 1 / scale;
-        for (int i = 0; i < SUB; i++) {
-            int q = Q4KQuantizer.clamp(Math.round(x[off + i] * inverse), -32, 31);
-            double diff = scale * q - x[off + i];
-            e += diff * diff;
-        }
-        return e;
     }
 }
