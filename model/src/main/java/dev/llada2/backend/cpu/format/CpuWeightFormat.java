@@ -1,5 +1,6 @@
 package dev.llada2.backend.cpu.format;
 
+import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.errors.LladaException;
 
@@ -34,6 +35,23 @@ public interface CpuWeightFormat {
      * is a multiple of the lane count.
      */
     FloatVector load(MemorySegment data, long first);
+
+    /**
+     * Row × activations: the {@code k} elements from {@code first} against {@code x[0..k)}, widened in
+     * registers with one accumulator, vector by vector in element order (so the result equals a
+     * {@link #decode} followed by the same fused multiply-adds: a token's result does not depend on
+     * whether it shares the product with others). One call per row keeps the per-vector work inside
+     * the format, where it is compiled for that format alone even when a model mixes several.
+     * {@code k} is a multiple of the lane count.
+     */
+    default float dot(MemorySegment data, long first, float[] x, int k) {
+        jdk.incubator.vector.VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
+        FloatVector acc = FloatVector.zero(f);
+        for (int i = 0; i < k; i += f.length()) {
+            acc = load(data, first + i).fma(FloatVector.fromArray(f, x, i), acc);
+        }
+        return VectorOps.sum(acc);
+    }
 
     /** Elements per storage block: runs passed to {@link #decode} start and end on multiples of it. */
     default int alignment() {

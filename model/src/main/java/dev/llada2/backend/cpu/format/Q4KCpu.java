@@ -1,5 +1,6 @@
 package dev.llada2.backend.cpu.format;
 
+import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -29,30 +30,64 @@ final class Q4KCpu extends BlockFormat {
     }
 
     @Override
-    void decodeBlock(MemorySegment data, long at, float[] dst, int o) {
-        float d = half(data, at);
-        float dmin = half(data, at + 2);
-        for (int c = 0; c < 4; c++) {
-            float d1 = d * scale(data, at, 2 * c);
-            float m1 = dmin * min(data, at, 2 * c);
-            float d2 = d * scale(data, at, 2 * c + 1);
-            float m2 = dmin * min(data, at, 2 * c + 1);
-            for (int l = 0; l < 32; l += lanes()) {
-                ByteVector q = bytes(data, at + QS + 32L * c + l);
-                widen(q.and((byte) 0x0F)).mul(d1).sub(m1).intoArray(dst, o + 64 * c + l);
-                widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(d2).sub(m2)
-                        .intoArray(dst, o + 64 * c + 32 + l);
+    void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+        long at = first / BLOCK * BLOCK_BYTES;
+        for (int o = dstOff; o < dstOff + count; o += BLOCK, at += BLOCK_BYTES) {
+            float d = half(data, at);
+            float dmin = half(data, at + 2);
+            for (int c = 0; c < 4; c++) {
+                float d1 = d * scale(data, at, 2 * c);
+                float m1 = dmin * min(data, at, 2 * c);
+                float d2 = d * scale(data, at, 2 * c + 1);
+                float m2 = dmin * min(data, at, 2 * c + 1);
+                for (int l = 0; l < 32; l += lanes()) {
+                    ByteVector q = bytes(data, at + QS + 32L * c + l);
+                    widen(low(q)).mul(d1).sub(m1).intoArray(dst, o + 64 * c + l);
+                    widen(high(q)).mul(d2).sub(m2).intoArray(dst, o + 64 * c + 32 + l);
+                }
             }
         }
     }
 
     @Override
-    FloatVector loadLanes(MemorySegment data, long at, int w) {
+    FloatVector loadLanes(MemorySegment data, long first) {
+        long at = first / BLOCK * BLOCK_BYTES;
+        int w = (int) (first % BLOCK);
         int j = w / 32;
-        int l = w % 32;
-        ByteVector q = bytes(data, at + QS + 32L * (j / 2) + l);
-        ByteVector nibbles = (j & 1) == 0 ? q.and((byte) 0x0F) : q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-        return widen(nibbles).mul(half(data, at) * scale(data, at, j)).sub(half(data, at + 2) * min(data, at, j));
+        ByteVector q = bytes(data, at + QS + 32L * (j / 2) + w % 32);
+        return widen((j & 1) == 0 ? low(q) : high(q)).mul(half(data, at) * scale(data, at, j))
+                .sub(half(data, at + 2) * min(data, at, j));
+    }
+
+    /** Sub-block by sub-block in element order: the low nibbles of a 32-byte chunk, then its high ones. */
+    @Override
+    float dotBlocks(MemorySegment data, long first, float[] x, int k) {
+        FloatVector acc = FloatVector.zero(F);
+        long at = first / BLOCK * BLOCK_BYTES;
+        for (int o = 0; o < k; o += BLOCK, at += BLOCK_BYTES) {
+            float d = half(data, at);
+            float dmin = half(data, at + 2);
+            for (int j = 0; j < 8; j++) {
+                float dj = d * scale(data, at, j);
+                float mj = dmin * min(data, at, j);
+                long codes = at + QS + 32L * (j / 2);
+                int e = o + 32 * j;
+                for (int l = 0; l < 32; l += lanes()) {
+                    ByteVector q = bytes(data, codes + l);
+                    FloatVector w = widen((j & 1) == 0 ? low(q) : high(q)).mul(dj).sub(mj);
+                    acc = w.fma(FloatVector.fromArray(F, x, e + l), acc);
+                }
+            }
+        }
+        return VectorOps.sum(acc);
+    }
+
+    private static ByteVector low(ByteVector q) {
+        return q.and((byte) 0x0F);
+    }
+
+    private static ByteVector high(ByteVector q) {
+        return q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.llada2.backend.cpu.format;
 
+import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -29,31 +30,58 @@ final class Q6KCpu extends BlockFormat {
     }
 
     @Override
-    void decodeBlock(MemorySegment data, long at, float[] dst, int o) {
-        float d = half(data, at + D);
-        for (int h = 0; h < 2; h++) {
-            for (int l = 0; l < 32; l += lanes()) {
-                ByteVector ql0 = bytes(data, at + 64L * h + l);
-                ByteVector ql1 = bytes(data, at + 64L * h + 32 + l);
-                ByteVector qh = bytes(data, at + QH + 32L * h + l);
-                int s = 8 * h + l / 16;
-                int e = o + 128 * h + l;
-                code(ql0, qh, 0).mul(d * scaleAt(data, at, s)).intoArray(dst, e);
-                code(ql1, qh, 1).mul(d * scaleAt(data, at, s + 2)).intoArray(dst, e + 32);
-                code(ql0, qh, 2).mul(d * scaleAt(data, at, s + 4)).intoArray(dst, e + 64);
-                code(ql1, qh, 3).mul(d * scaleAt(data, at, s + 6)).intoArray(dst, e + 96);
+    void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+        long at = first / BLOCK * BLOCK_BYTES;
+        for (int o = dstOff; o < dstOff + count; o += BLOCK, at += BLOCK_BYTES) {
+            float d = half(data, at + D);
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l += lanes()) {
+                    ByteVector ql0 = bytes(data, at + 64L * h + l);
+                    ByteVector ql1 = bytes(data, at + 64L * h + 32 + l);
+                    ByteVector qh = bytes(data, at + QH + 32L * h + l);
+                    int s = 8 * h + l / 16;
+                    int e = o + 128 * h + l;
+                    code(ql0, qh, 0).mul(d * scaleAt(data, at, s)).intoArray(dst, e);
+                    code(ql1, qh, 1).mul(d * scaleAt(data, at, s + 2)).intoArray(dst, e + 32);
+                    code(ql0, qh, 2).mul(d * scaleAt(data, at, s + 4)).intoArray(dst, e + 64);
+                    code(ql1, qh, 3).mul(d * scaleAt(data, at, s + 6)).intoArray(dst, e + 96);
+                }
             }
         }
     }
 
     @Override
-    FloatVector loadLanes(MemorySegment data, long at, int w) {
+    FloatVector loadLanes(MemorySegment data, long first) {
+        long at = first / BLOCK * BLOCK_BYTES;
+        int w = (int) (first % BLOCK);
         int h = w / 128;
         int k = w % 128 / 32;
         int l = w % 32;
         ByteVector ql = bytes(data, at + 64L * h + 32L * (k & 1) + l);
         ByteVector qh = bytes(data, at + QH + 32L * h + l);
         return code(ql, qh, k).mul(half(data, at + D) * scaleAt(data, at, w / 16));
+    }
+
+    /** Quarter by quarter of each half, in element order. */
+    @Override
+    float dotBlocks(MemorySegment data, long first, float[] x, int k) {
+        FloatVector acc = FloatVector.zero(F);
+        long at = first / BLOCK * BLOCK_BYTES;
+        for (int o = 0; o < k; o += BLOCK, at += BLOCK_BYTES) {
+            float d = half(data, at + D);
+            for (int h = 0; h < 2; h++) {
+                for (int q = 0; q < 4; q++) {
+                    for (int l = 0; l < 32; l += lanes()) {
+                        ByteVector ql = bytes(data, at + 64L * h + 32L * (q & 1) + l);
+                        ByteVector qh = bytes(data, at + QH + 32L * h + l);
+                        int e = 128 * h + 32 * q + l;
+                        FloatVector w = code(ql, qh, q).mul(d * scaleAt(data, at, e / 16));
+                        acc = w.fma(FloatVector.fromArray(F, x, o + e), acc);
+                    }
+                }
+            }
+        }
+        return VectorOps.sum(acc);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.llada2.backend.cpu.format;
 
+import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
 import jdk.incubator.vector.FloatVector;
 
@@ -22,16 +23,33 @@ final class Q8_0Cpu extends BlockFormat {
     }
 
     @Override
-    void decodeBlock(MemorySegment data, long at, float[] dst, int o) {
-        float d = half(data, at);
-        for (int i = 0; i < BLOCK; i += lanes()) {
-            widen(bytes(data, at + 2 + i)).mul(d).intoArray(dst, o + i);
+    void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+        long at = first / BLOCK * BLOCK_BYTES;
+        for (int o = dstOff; o < dstOff + count; o += BLOCK, at += BLOCK_BYTES) {
+            float d = half(data, at);
+            for (int i = 0; i < BLOCK; i += lanes()) {
+                widen(bytes(data, at + 2 + i)).mul(d).intoArray(dst, o + i);
+            }
         }
     }
 
     @Override
-    FloatVector loadLanes(MemorySegment data, long at, int offset) {
-        return widen(bytes(data, at + 2 + offset)).mul(half(data, at));
+    FloatVector loadLanes(MemorySegment data, long first) {
+        long at = first / BLOCK * BLOCK_BYTES;
+        return widen(bytes(data, at + 2 + first % BLOCK)).mul(half(data, at));
+    }
+
+    @Override
+    float dotBlocks(MemorySegment data, long first, float[] x, int k) {
+        FloatVector acc = FloatVector.zero(F);
+        long at = first / BLOCK * BLOCK_BYTES;
+        for (int o = 0; o < k; o += BLOCK, at += BLOCK_BYTES) {
+            float d = half(data, at);
+            for (int i = 0; i < BLOCK; i += lanes()) {
+                acc = widen(bytes(data, at + 2 + i)).mul(d).fma(FloatVector.fromArray(F, x, o + i), acc);
+            }
+        }
+        return VectorOps.sum(acc);
     }
 
     @Override

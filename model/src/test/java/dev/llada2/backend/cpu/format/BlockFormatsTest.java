@@ -1,5 +1,6 @@
 package dev.llada2.backend.cpu.format;
 
+import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.checkpoint.quant.BlockQuantizer;
 import jdk.incubator.vector.FloatVector;
@@ -75,6 +76,19 @@ class BlockFormatsTest {
             for (int i = 0; i < expected.length; i += lanes) {
                 float[] v = format.load(data, i).toArray();
                 assertBits(expected, i, v, 0, lanes, type + " load at " + i);
+            }
+            // a row product: the same fused multiply-adds, in element order, as over the decoded values
+            float[] x = gaussian(4 * type.blockSize(), 9, 1);
+            for (int first = 0; first + 4 <= BLOCKS; first += 4) {
+                FloatVector acc = FloatVector.zero(FloatVector.SPECIES_PREFERRED);
+                for (int i = 0; i < x.length; i += lanes) {
+                    acc = FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, expected, first * type.blockSize() + i)
+                            .fma(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, i), acc);
+                }
+                float want = VectorOps.sum(acc);
+                float got = format.dot(data, (long) first * type.blockSize(), x, x.length);
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got), type + " dot of blocks "
+                        + first + ".." + (first + 3) + ": " + got + " vs " + want);
             }
         }
     }
