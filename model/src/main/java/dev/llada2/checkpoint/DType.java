@@ -65,11 +65,6 @@ public enum DType {
         return elements / blockSize * blockBytes;
     }
 
-    /** Average storage bits per element (16 for BF16, 8.5 for Q8_0, 4.5 for Q4_K, 6.5625 for Q6_K). */
-    public double bitsPerElement() {
-        return 8.0 * blockBytes / blockSize;
-    }
-
     /** Floating-point types this engine computes with (weights are widened to fp32). */
     public boolean isComputable() {
         return this == BF16 || this == F16 || this == F32 || isBlockQuantized();

@@ -29,11 +29,6 @@ import static dev.llada2.checkpoint.gguf.LLaDA2GgufNames.ARCHITECTURE;
 public final class LLaDA2GgufConfig {
 
     static final String P = ARCHITECTURE + ".";
-    public static final int LLAMA_FTYPE_ALL_F32 = 0;
-    public static final int LLAMA_FTYPE_MOSTLY_F16 = 1;
-    public static final int LLAMA_FTYPE_MOSTLY_Q8_0 = 7;
-    public static final int LLAMA_FTYPE_MOSTLY_Q4_K_M = 15;
-    public static final int LLAMA_FTYPE_MOSTLY_BF16 = 32;
 
     /** The configuration and how the parts the metadata does not state were derived from the tensors. */
     public record Result(LLaDA2Config config, List<String> derived) {

@@ -49,6 +49,40 @@ class MalformedGgufTest {
     }
 
     @Test
+    void everyValueTypeReadsBack() {
+        GgufWriter w = new GgufWriter().put("u8", GgufValueType.UINT8, 250).put("i8", GgufValueType.INT8, -5)
+                .put("u16", GgufValueType.UINT16, 65000).put("i16", GgufValueType.INT16, -30000)
+                .u32("u32", 4_000_000_000L).i32("i32", -7).f32("f32", 1.5).bool("bool", true)
+                .string("str", "héllo").put("u64", GgufValueType.UINT64, -1L).put("i64", GgufValueType.INT64, -9L)
+                .put("f64", GgufValueType.FLOAT64, 2.25).array("ints", GgufValueType.INT32, java.util.List.of(1, -2, 3))
+                .array("strs", GgufValueType.STRING, java.util.List.of("a", "", "c"));
+        Path f = tmp.resolve("types.gguf");
+        w.write(f, java.util.List.of());
+        try (Arena arena = Arena.ofConfined()) {
+            GgufMetadata m = GgufFile.open(f, arena).metadata();
+            assertEquals(250L, m.integer("u8").orElseThrow());
+            assertEquals(-5L, m.integer("i8").orElseThrow());
+            assertEquals(65000L, m.integer("u16").orElseThrow());
+            assertEquals(-30000L, m.integer("i16").orElseThrow());
+            assertEquals(4_000_000_000L, m.integer("u32").orElseThrow());
+            assertEquals(-7L, m.integer("i32").orElseThrow());
+            assertEquals(1.5, m.number("f32").orElseThrow());
+            assertEquals(true, m.bool("bool").orElseThrow());
+            assertEquals("héllo", m.string("str").orElseThrow());
+            assertEquals("UINT64 18446744073709551615", m.describe("u64"));
+            assertEquals(-9L, m.integer("i64").orElseThrow());
+            assertEquals(2.25, m.number("f64").orElseThrow());
+            assertEquals(java.util.List.of(1, -2, 3), m.array("ints", GgufValueType.INT32).orElseThrow());
+            assertEquals(java.util.List.of("a", "", "c"), m.array("strs", GgufValueType.STRING).orElseThrow());
+            LladaException e = assertThrows(LladaException.class, () -> m.integer("u64", 0, 100));
+            assertTrue(e.getMessage().contains("metadata key u64: expected an integer in 0..100"), e.getMessage());
+            LladaException typed = assertThrows(LladaException.class, () -> m.array("strs", GgufValueType.INT32));
+            assertTrue(typed.getMessage().contains("expected an array of [INT32], found an array of STRING"),
+                    typed.getMessage());
+        }
+    }
+
+    @Test
     void wrongMagic() {
         byte[] b = good(g -> g).bytes();
         b[0] = 'X';

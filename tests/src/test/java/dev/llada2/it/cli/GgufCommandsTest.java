@@ -68,6 +68,21 @@ class GgufCommandsTest {
     }
 
     @Test
+    void profilesPlaceQuantizedModels() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Cli single = Cli.run("generate", "--model", q8.toString(), "--prompt-ids", "5,6,7,8", "--gen-length", "32",
+                "--backend", "cpu", "--output", "json");
+        assertEquals(0, single.exitCode(), single.toString());
+        for (String profile : new String[] {"cpu2-layer-split", "cpu2-expert-parallel"}) {
+            Cli placed = Cli.run("generate", "--model", q8.toString(), "--prompt-ids", "5,6,7,8", "--gen-length", "32",
+                    "--profile", profile, "--output", "json");
+            assertEquals(0, placed.exitCode(), placed.toString());
+            assertEquals(json.readTree(single.out()).get("generated_ids"), json.readTree(placed.out()).get("generated_ids"),
+                    profile + ": the placement computes what one device computes");
+        }
+    }
+
+    @Test
     void tokenizeInfoAndPlanReadTheFile() {
         Cli t1 = Cli.run("tokenize", "--model", dir.toString(), "--text", "The quick brown fox, 42 times!");
         Cli t2 = Cli.run("tokenize", "--model", q8.toString(), "--text", "The quick brown fox, 42 times!");
