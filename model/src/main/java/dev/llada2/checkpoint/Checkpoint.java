@@ -18,13 +18,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.stream.Stream;
 
 /**
- * The tensors of a Hugging Face checkpoint directory: either one {@code model.safetensors} or the
- * shards named by {@code model.safetensors.index.json}'s {@code weight_map}. All files are
- * memory-mapped in one shared arena, closed by {@link #close()}.
+ * The tensors of a model, by checkpoint name: a Hugging Face checkpoint directory (one
+ * {@code model.safetensors} or the shards named by {@code model.safetensors.index.json}'s
+ * {@code weight_map}), or a single-file container such as a GGUF file ({@link #of}), whose tensors
+ * arrive already renamed to checkpoint names. All files are memory-mapped in one shared arena,
+ * closed by {@link #close()}.
  *
  * <p>A sharded checkpoint is cross-checked against its index: every shard file must exist, every
  * tensor the index names must be in the shard it names, no tensor may appear in two shards, and no
@@ -43,12 +46,37 @@ public final class Checkpoint implements AutoCloseable {
     private final Arena arena;
     private final List<SafetensorsFile> files;
     private final Map<String, TensorInfo> tensors;
+    private final Container container;
 
-    private Checkpoint(Path dir, Arena arena, List<SafetensorsFile> files, Map<String, TensorInfo> tensors) {
+    private Checkpoint(Path dir, Arena arena, List<SafetensorsFile> files, Map<String, TensorInfo> tensors,
+                       Container container) {
         this.dir = dir;
         this.arena = arena;
         this.files = files;
         this.tensors = tensors;
+        this.container = container;
+    }
+
+    /**
+     * What a single-file container contributes: its own tensor names, what its metadata says (for
+     * {@code info}) and how the model was read from it.
+     *
+     * @param format       e.g. {@code "GGUF v3"}
+     * @param metadata     the file's descriptive metadata (short values only)
+     * @param nativeNames  the container's name of the tensor holding a checkpoint tensor
+     * @param notes        how settings the container does not state were derived
+     * @param configSource where the shapes the tensors are checked against come from
+     */
+    public record Container(Path file, String format, Map<String, String> metadata,
+                            Function<String, Optional<String>> nativeNames, List<String> notes, String configSource) {
+    }
+
+    /**
+     * A checkpoint from a single-file container whose tensors ({@code tensors}, by checkpoint name,
+     * views of mappings in {@code arena}) were already read; it owns {@code arena}.
+     */
+    public static Checkpoint of(Container container, Arena arena, Map<String, TensorInfo> tensors) {
+        return new Checkpoint(container.file(), arena, List.of(), Collections.unmodifiableMap(tensors), container);
     }
 
     /** Opens the checkpoint in {@code dir}; {@code onShardOpened} receives the count of shards opened so far. */
@@ -96,7 +124,7 @@ public final class Checkpoint implements AutoCloseable {
         }
         SafetensorsFile f = SafetensorsFile.open(single, arena);
         progress.accept(1);
-        return new Checkpoint(dir, arena, List.of(f), f.tensors());
+        return new Checkpoint(dir, arena, List.of(f), f.tensors(), null);
     }
 
     private static Checkpoint openSharded(Path dir, Path index, Arena arena, IntConsumer progress) {
@@ -137,7 +165,7 @@ public final class Checkpoint implements AutoCloseable {
             }
             progress.accept(files.size());
         }
-        return new Checkpoint(dir, arena, List.copyOf(files), Collections.unmodifiableMap(all));
+        return new Checkpoint(dir, arena, List.copyOf(files), Collections.unmodifiableMap(all), null);
     }
 
     /** Reads {@code weight_map} of an index file, refusing duplicate keys. */
@@ -176,17 +204,61 @@ public final class Checkpoint implements AutoCloseable {
         }
     }
 
+    /** The model directory, or the container file. */
     public Path dir() {
         return dir;
     }
 
+    /** The safetensors files (none for a container). */
     public List<SafetensorsFile> files() {
         return files;
+    }
+
+    /** The container this checkpoint was read from; empty for a safetensors directory. */
+    public Optional<Container> container() {
+        return Optional.ofNullable(container);
+    }
+
+    /** One file: its path, tensor count, bytes and descriptive metadata, for {@code info}. */
+    public record FileSummary(Path file, int tensors, long bytes, Map<String, String> metadata) {
+    }
+
+    public List<FileSummary> fileSummaries() {
+        if (container != null) {
+            return List.of(new FileSummary(container.file(), tensors.size(),
+                    tensors.values().stream().mapToLong(TensorInfo::byteSize).sum(), container.metadata()));
+        }
+        return files.stream().map(f -> new FileSummary(f.file(), f.tensors().size(),
+                f.tensors().values().stream().mapToLong(TensorInfo::byteSize).sum(), f.metadata())).toList();
+    }
+
+    /** Where the holder of {@code tensor} is, for messages: its file, and its own name in a container. */
+    public String locate(TensorInfo tensor) {
+        String file = tensor.file().getFileName().toString();
+        return container == null ? file : container.nativeNames().apply(tensor.name())
+                .map(n -> n + " in " + file).orElse(file);
+    }
+
+    /** The container's name for a checkpoint tensor it should hold (empty for a directory). */
+    public Optional<String> nativeName(String tensor) {
+        return container == null ? Optional.empty() : container.nativeNames().apply(tensor);
+    }
+
+    /** Where the expected shapes come from: {@code config.json}, or the container's metadata. */
+    public String configSource() {
+        return container == null ? "config.json" : container.configSource();
     }
 
     /** All tensors by name, in file order. */
     public Map<String, TensorInfo> tensors() {
         return tensors;
+    }
+
+    /** The stored type of every tensor, by name (what the planner counts bytes with). */
+    public Map<String, DType> dtypes() {
+        Map<String, DType> out = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> out.put(name, t.dtype()));
+        return out;
     }
 
     public Optional<TensorInfo> find(String name) {

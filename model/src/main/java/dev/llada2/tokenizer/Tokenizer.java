@@ -90,6 +90,15 @@ public final class Tokenizer {
         } catch (IOException e) {
             throw LladaException.input(file + ": cannot read: " + e.getMessage(), e);
         }
+        return fromJson(file, root);
+    }
+
+    /**
+     * A tokenizer from the parsed content of a {@code tokenizer.json}; {@code source} names where it
+     * came from in messages (for one built from a GGUF file's metadata, that file).
+     */
+    public static Tokenizer fromJson(Path source, JsonNode root) {
+        Path file = source;
         if (root == null || !root.isObject()) {
             throw LladaException.input(file + ": expected a JSON object at the top level (a tokenizer.json)");
         }

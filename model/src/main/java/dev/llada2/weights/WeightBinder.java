@@ -44,24 +44,25 @@ public final class WeightBinder {
             TensorInfo t = found.get(s.name());
             if (t == null) {
                 if (s.required()) {
-                    missing.add(s.name() + " " + s.shapeString() + hint(s));
+                    missing.add(s.name() + " " + s.shapeString()
+                            + checkpoint.nativeName(s.name()).map(n -> " (" + n + ")").orElse("") + hint(s));
                 }
                 continue;
             }
             if (!Arrays.equals(t.shape(), s.shape())) {
-                mismatched.add(s.name() + ": expected " + s.shapeString() + " from config.json, found "
-                        + t.shapeString() + " in " + t.file().getFileName());
+                mismatched.add(s.name() + ": expected " + s.shapeString() + " from " + checkpoint.configSource()
+                        + ", found " + t.shapeString() + " in " + checkpoint.locate(t));
             }
             if (!t.dtype().isComputable()) {
-                badDtype.add(s.name() + ": " + t.dtype() + " in " + t.file().getFileName()
-                        + " (expected BF16, F16 or F32)");
+                badDtype.add(s.name() + ": " + t.dtype() + " in " + checkpoint.locate(t)
+                        + " (expected BF16, F16, F32, Q8_0, Q4_K or Q6_K)");
             }
         }
         List<String> unexpected = found.keySet().stream().filter(n -> !expected.contains(n)).sorted().toList();
         BindReport report = new BindReport(missing, mismatched, badDtype, unexpected);
         if (!report.ok()) {
-            throw LladaException.input(checkpoint.dir() + ": the checkpoint does not match config.json ("
-                    + config.summary() + "):\n" + report.describe(10));
+            throw LladaException.input(checkpoint.dir() + ": the checkpoint does not match "
+                    + checkpoint.configSource() + " (" + config.summary() + "):\n" + report.describe(10));
         }
         return new Result(new Assembler(config, found).assemble(), report);
     }

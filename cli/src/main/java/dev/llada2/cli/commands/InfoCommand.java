@@ -2,7 +2,7 @@ package dev.llada2.cli.commands;
 
 import dev.llada2.arch.ParameterCounts;
 import dev.llada2.checkpoint.DType;
-import dev.llada2.checkpoint.SafetensorsFile;
+import dev.llada2.checkpoint.Checkpoint;
 import dev.llada2.checkpoint.TensorInfo;
 import dev.llada2.cli.options.ModelOptions;
 import dev.llada2.config.LLaDA2Config;
@@ -15,10 +15,11 @@ import java.util.Map;
 
 /** {@code llada2 info}: what a checkpoint holds. */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Summarises a model directory: architecture, parameter counts (total and active per token),"
-                + " bytes per dtype, tensors per file. Opens and validates the checkpoint; reads no weight values.",
+        description = "Summarises a model directory or GGUF file: architecture, parameter counts (total and active per"
+                + " token), bytes per dtype, tensors per file, and for a GGUF file which settings came from the tensors"
+                + " or from LLaDA2.0 defaults. Opens and validates the checkpoint; reads no weight values.",
         footerHeading = "%nExamples:%n",
-        footer = {"  llada2 info --model ~/models/LLaDA2.0-mini"})
+        footer = {"  llada2 info --model ~/models/LLaDA2.0-mini", "  llada2 info --model mini-Q4_K_M.gguf"})
 public final class InfoCommand extends LladaCommand {
 
     @Mixin
@@ -46,10 +47,17 @@ public final class InfoCommand extends LladaCommand {
             byType.forEach((t, v) -> out().printf("  %-5s %,9d tensors  %,18d bytes (%.2f GB)%n", t, v[0], v[1],
                     v[1] / 1e9));
             out().println("files:");
-            for (SafetensorsFile f : m.checkpoint().files()) {
-                long bytes = f.tensors().values().stream().mapToLong(TensorInfo::byteSize).sum();
-                out().printf("  %-40s %,7d tensors  %.2f GB%s%n", f.file().getFileName(), f.tensors().size(), bytes / 1e9,
+            for (Checkpoint.FileSummary f : m.checkpoint().fileSummaries()) {
+                out().printf("  %-40s %,7d tensors  %.2f GB%s%n", f.file().getFileName(), f.tensors(), f.bytes() / 1e9,
                         f.metadata().isEmpty() ? "" : "  metadata " + f.metadata());
+            }
+            m.checkpoint().container().ifPresent(k -> {
+                out().println("read from " + k.format() + ": settings its metadata does not state:");
+                k.notes().forEach(n -> out().println("  " + n));
+            });
+            if (!c.notes().isEmpty()) {
+                out().println("config notes (assumptions):");
+                c.notes().forEach(n -> out().println("  " + n));
             }
             c.maskTokenId().ifPresent(id -> out().println("mask_token_id: " + id));
             c.eosTokenId().ifPresent(id -> out().println("eos_token_id:  " + id));

@@ -3,18 +3,23 @@ package dev.llada2.cli.options;
 import dev.llada2.backend.BackendProvider;
 import dev.llada2.backend.Backends;
 import dev.llada2.backend.DeviceId;
+import dev.llada2.checkpoint.DType;
 import dev.llada2.errors.LladaException;
+import dev.llada2.profiles.HostResources;
 import dev.llada2.profiles.ProfileLoader;
 import dev.llada2.profiles.ProfileRuntime;
 import dev.llada2.profiles.fit.Plan;
 import dev.llada2.profiles.fit.PlanOptions;
 import dev.llada2.profiles.fit.PlanReport;
 import dev.llada2.profiles.fit.Planner;
+import dev.llada2.profiles.fit.WeightDtypes;
 import dev.llada2.runtime.Engine;
 import dev.llada2.weights.LoadedModel;
+import dev.llada2.weights.Matrix;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.util.Optional;
 
 /** {@code --backend}, {@code --device} or {@code --profile}: where the model runs. */
 public final class EngineOptions {
@@ -64,6 +69,12 @@ public final class EngineOptions {
                     Backends.Choice choice = Backends.auto();
                     id = choice.device();
                     why = choice.why();
+                    Optional<DType> block = model.weights().matrices().stream().map(Matrix::dtype)
+                            .filter(DType::isBlockQuantized).findFirst();
+                    if (!id.isCpu() && block.isPresent()) {
+                        id = DeviceId.CPU;
+                        why = "the model is quantized (" + block.get() + "), which only the CPU engine computes so far";
+                    }
                 }
                 default -> throw LladaException.input("--backend must be cpu, tornado or auto, not \"" + backend + "\"");
             }
@@ -81,7 +92,8 @@ public final class EngineOptions {
         if (device != null || !backend.equals("auto")) {
             throw LladaException.input("--profile places the model itself; drop --backend/--device");
         }
-        Plan plan = Planner.plan(model.config(), ProfileLoader.load(profile), PlanOptions.defaults());
+        Plan plan = Planner.plan(model.config(), ProfileLoader.load(profile), PlanOptions.defaults(),
+                WeightDtypes.fromCheckpoint(model.checkpoint().dtypes(), model.config()), HostResources.detect());
         if (!plan.fits()) {
             log.println("llada2: warning: profile " + profile + " does not fit this model's memory budgets:");
             log.println(PlanReport.render(plan));

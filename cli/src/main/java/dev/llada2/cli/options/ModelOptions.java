@@ -8,12 +8,12 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
-/** {@code --model DIR}: a Hugging Face LLaDA2 checkpoint directory, opened with a progress bar. */
+/** {@code --model DIR|FILE.gguf}: a Hugging Face LLaDA2 checkpoint directory or a GGUF file, opened with a progress bar. */
 public final class ModelOptions {
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR",
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR|FILE.gguf",
             description = "Model directory: config.json, model.safetensors or shards + model.safetensors.index.json"
-                    + " (and tokenizer.json for text).")
+                    + " (and tokenizer.json for text); or one llama.cpp GGUF file (llada2), which holds all of it.")
     public Path dir;
 
     /**

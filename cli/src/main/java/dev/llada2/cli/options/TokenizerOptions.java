@@ -1,14 +1,20 @@
 package dev.llada2.cli.options;
 
+import dev.llada2.checkpoint.gguf.GgufFile;
+import dev.llada2.checkpoint.gguf.GgufTokenizer;
 import dev.llada2.errors.LladaException;
 import dev.llada2.tokenizer.Tokenizer;
 import picocli.CommandLine.Option;
 
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** {@code --tokenizer FILE}; otherwise the model directory's {@code tokenizer.json}. */
+/**
+ * {@code --tokenizer FILE}; otherwise the model directory's {@code tokenizer.json}, or the vocabulary
+ * stored in a GGUF model file ({@code tokenizer.ggml.*}).
+ */
 public final class TokenizerOptions {
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
@@ -20,6 +26,12 @@ public final class TokenizerOptions {
         if (file != null) {
             return Optional.of(Tokenizer.load(file));
         }
+        if (modelDir != null && Files.isRegularFile(modelDir)) {
+            try (Arena arena = Arena.ofConfined()) {
+                GgufFile gguf = GgufFile.open(modelDir, arena);
+                return GgufTokenizer.read(gguf.metadata(), modelDir);
+            }
+        }
         if (modelDir != null && Files.isRegularFile(modelDir.resolve("tokenizer.json"))) {
             return Optional.of(Tokenizer.load(modelDir.resolve("tokenizer.json")));
         }
@@ -29,6 +41,7 @@ public final class TokenizerOptions {
     /** The tokenizer, or a clear error saying what {@code purpose} needs and how to proceed without it. */
     public Tokenizer require(Path modelDir, String purpose) {
         return find(modelDir).orElseThrow(() -> LladaException.input((modelDir == null ? "no model directory"
+                : Files.isRegularFile(modelDir) ? modelDir + " stores no vocabulary (tokenizer.ggml.model is \"none\")"
                 : modelDir + " has no tokenizer.json") + ": " + purpose + " needs a tokenizer. Pass --tokenizer FILE,"
                 + " or give token ids (--prompt-ids) and read ids back."));
     }

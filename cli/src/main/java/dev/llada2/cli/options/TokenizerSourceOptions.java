@@ -12,7 +12,8 @@ import java.nio.file.Path;
 /** {@code --model DIR} or {@code --tokenizer FILE}: where {@code tokenize}/{@code detokenize} get their tokenizer. */
 public final class TokenizerSourceOptions {
 
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model directory holding tokenizer.json.")
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR|FILE.gguf",
+            description = "Model directory holding tokenizer.json, or a GGUF file with its vocabulary.")
     Path modelDir;
 
     @Mixin

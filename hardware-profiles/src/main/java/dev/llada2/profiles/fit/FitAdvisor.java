@@ -1,5 +1,6 @@
 package dev.llada2.profiles.fit;
 
+import dev.llada2.checkpoint.quant.QuantScheme;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.profiles.IndexRange;
 
@@ -15,18 +16,24 @@ import java.util.Optional;
  */
 final class FitAdvisor {
 
+    /** The quantized types the advice sizes, each with its ledger (same placement). */
+    static final List<QuantScheme> QUANTIZE_OPTIONS = List.of(QuantScheme.Q8_0, QuantScheme.Q4_K_M);
+
     private final LLaDA2Config c;
     private final List<DeviceLoad> loads;
     private final MemoryLedger ledger;
+    private final List<MemoryLedger> quantized;
 
-    private FitAdvisor(LLaDA2Config c, List<DeviceLoad> loads, MemoryLedger ledger) {
+    private FitAdvisor(LLaDA2Config c, List<DeviceLoad> loads, MemoryLedger ledger, List<MemoryLedger> quantized) {
         this.c = c;
         this.loads = loads;
         this.ledger = ledger;
+        this.quantized = quantized;
     }
 
-    static List<String> advise(LLaDA2Config c, List<DeviceLoad> loads, MemoryLedger ledger) {
-        FitAdvisor a = new FitAdvisor(c, loads, ledger);
+    /** @param quantized a ledger per {@link #QUANTIZE_OPTIONS} entry */
+    static List<String> advise(LLaDA2Config c, List<DeviceLoad> loads, MemoryLedger ledger, List<MemoryLedger> quantized) {
+        FitAdvisor a = new FitAdvisor(c, loads, ledger, quantized);
         List<String> out = new ArrayList<>();
         for (int d = 0; d < loads.size(); d++) {
             if (!loads.get(d).fits()) {
@@ -116,14 +123,20 @@ final class FitAdvisor {
         return -1;
     }
 
-    /** Device total with 8-bit and 4-bit weights (1 and 0.5 bytes per weight). */
+    /**
+     * Device total with the weights as {@code llada2 quantize} writes them (exact: llama.cpp's type per
+     * tensor, whole blocks), naming the command.
+     */
     private String quantise(int d) {
         DeviceLoad load = loads.get(d);
         long rest = load.kvBytes() + load.workBytes();
-        long q8 = load.weightElements() + rest;
-        long q4 = load.weightElements() / 2 + rest;
-        return "or quantise the weights: 8-bit needs " + Sizes.format(q8) + fitsWord(q8, load) + ", 4-bit "
-                + Sizes.format(q4) + fitsWord(q4, load);
+        List<String> sizes = new ArrayList<>();
+        for (int i = 0; i < QUANTIZE_OPTIONS.size(); i++) {
+            long total = quantized.get(i).weightBytesTotal(d) + rest;
+            sizes.add(QUANTIZE_OPTIONS.get(i).cliName() + " needs " + Sizes.format(total) + fitsWord(total, load));
+        }
+        return "or quantise the weights with `llada2 quantize --type q8_0|q4_k_m` (then plan with --quantize): "
+                + String.join(", ", sizes);
     }
 
     private static String fitsWord(long bytes, DeviceLoad load) {

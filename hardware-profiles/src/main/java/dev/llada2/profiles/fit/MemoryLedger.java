@@ -53,7 +53,7 @@ final class MemoryLedger {
         for (TensorSpec t : tensors) {
             int d = PlacementUnit.of(t).device(p);
             m.addWeight(d, t, dtypes);
-            long bytes = t.elements() * dtypes.of(t).bytes();
+            long bytes = dtypes.of(t).bytesFor(t.elements());
             m.readBytes[d] += switch (t.role()) {
                 case ROUTED_EXPERT -> Math.round(bytes * expertShare);
                 case EMBEDDING -> Math.round(bytes * embeddingShare);
@@ -78,7 +78,7 @@ final class MemoryLedger {
     }
 
     private void addWeight(int d, TensorSpec t, WeightDtypes dtypes) {
-        weightBytes.get(d).merge(dtypes.of(t), t.elements() * dtypes.of(t).bytes(), Long::sum);
+        weightBytes.get(d).merge(dtypes.of(t), dtypes.of(t).bytesFor(t.elements()), Long::sum);
         weightElements[d] += t.elements();
     }
 
@@ -100,6 +100,10 @@ final class MemoryLedger {
 
     EnumMap<DType, Long> weightBytes(int d) {
         return new EnumMap<>(weightBytes.get(d));
+    }
+
+    long weightBytesTotal(int d) {
+        return weightBytes.get(d).values().stream().mapToLong(Long::longValue).sum();
     }
 
     long weightElements(int d) {

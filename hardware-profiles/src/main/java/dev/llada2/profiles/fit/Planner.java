@@ -2,6 +2,7 @@ package dev.llada2.profiles.fit;
 
 import dev.llada2.arch.LLaDA2Architecture;
 import dev.llada2.arch.TensorSpec;
+import dev.llada2.checkpoint.quant.QuantScheme;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.profiles.DeviceSpec;
 import dev.llada2.profiles.HardwareProfile;
@@ -40,6 +41,10 @@ public final class Planner {
         List<TensorSpec> tensors = LLaDA2Architecture.tensors(config);
         Placement placement = PlacementResolver.resolve(config, profile, tensors);
         MemoryLedger ledger = MemoryLedger.count(config, tensors, placement, types, options);
+        List<MemoryLedger> quantized = new ArrayList<>();
+        for (QuantScheme scheme : FitAdvisor.QUANTIZE_OPTIONS) {
+            quantized.add(MemoryLedger.count(config, tensors, placement, WeightDtypes.quantized(scheme, config), options));
+        }
         int cpuDevices = profile.cpuDeviceCount();
         List<DeviceLoad> loads = new ArrayList<>();
         for (int d = 0; d < profile.devices().size(); d++) {
@@ -53,6 +58,6 @@ public final class Planner {
                     ledger.weightBytes(d), ledger.weightElements(d), ledger.kvBytes(d), ledger.workBytes(d),
                     ledger.readBytesPerForward(d)));
         }
-        return new Plan(profile, config, options, placement, loads, FitAdvisor.advise(config, loads, ledger));
+        return new Plan(profile, config, options, placement, loads, FitAdvisor.advise(config, loads, ledger, quantized));
     }
 }

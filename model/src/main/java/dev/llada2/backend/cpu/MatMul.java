@@ -156,12 +156,7 @@ public final class MatMul {
      */
     private static float dotDirect(CpuWeightFormat format, Matrix w, int n, float[] x) {
         int k = w.cols();
-        long base = (long) n * k;
-        FloatVector acc = FloatVector.zero(F);
-        for (int i = 0; i < k; i += F.length()) {
-            acc = format.load(w.data(), base + i).fma(FloatVector.fromArray(F, x, i), acc);
-        }
-        return VectorOps.sum(acc);
+        return format.dot(w.data(), (long) n * k, x, k);
     }
 
     /** Four rows of {@code s} (stride k) against {@code x[xo..xo+k)}, results to {@code y[yo..yo+4)}. */

@@ -2,7 +2,11 @@ package dev.llada2.perf.ops;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llada2.checkpoint.gguf.GgufTokenizer;
+import dev.llada2.checkpoint.quant.QuantScheme;
 import dev.llada2.config.ConfigPresets;
+import dev.llada2.quantize.ModelQuantizer;
+import dev.llada2.weights.LoadedModel;
 import dev.llada2.weights.RandomCheckpoint;
 
 import java.io.IOException;
@@ -20,9 +24,32 @@ public final class BenchModels {
     private BenchModels() {
     }
 
+    /**
+     * The mini layer as {@code llada2 quantize --type weights} writes it ({@code bf16}: the BF16
+     * checkpoint itself), written once beside it.
+     */
+    public static Path miniLayer(String kind, String weights) {
+        Path bf16 = miniLayer(kind);
+        if (weights.equals("bf16")) {
+            return bf16;
+        }
+        QuantScheme scheme = QuantScheme.parse(weights).orElseThrow(() -> new IllegalArgumentException(weights));
+        Path gguf = root().resolve("mini-" + kind + "-layer-" + scheme.cliName() + ".gguf");
+        if (!Files.exists(gguf)) {
+            try (LoadedModel m = LoadedModel.open(bf16)) {
+                ModelQuantizer.write(m, scheme, w -> GgufTokenizer.writeNone(m.config(), w), gguf, (t, d, n) -> { });
+            }
+        }
+        return gguf;
+    }
+
+    private static Path root() {
+        return Path.of(System.getProperty("llada2.bench.models", "target/bench-models"));
+    }
+
     /** @param kind "dense" (layer 0 of mini) or "moe" (a MoE layer of mini) */
     public static Path miniLayer(String kind) {
-        Path root = Path.of(System.getProperty("llada2.bench.models", "target/bench-models"));
+        Path root = root();
         Path dir = root.resolve("mini-" + kind + "-layer");
         if (Files.exists(dir.resolve("done"))) {
             return dir;

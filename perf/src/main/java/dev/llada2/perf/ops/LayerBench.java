@@ -48,13 +48,17 @@ public class LayerBench {
     @Param({"dense", "moe"})
     public String layer;
 
+    /** The weights as stored: the BF16 checkpoint, or a GGUF of it written by {@code llada2 quantize}. */
+    @Param({"bf16"})
+    public String weights;
+
     private LoadedModel model;
     private Engine engine;
     private int[] tokens;
 
     @Setup(Level.Trial)
     public void setup() {
-        model = LoadedModel.open(BenchModels.miniLayer(layer));
+        model = LoadedModel.open(BenchModels.miniLayer(layer, weights));
         engine = CpuEngine.singleDevice(model.weights());
         tokens = blockTokens(model.config().vocabSize());
     }
@@ -83,7 +87,12 @@ public class LayerBench {
      * routed expert selected by at least one token of the block (counted from the router's output).
      */
     public static long bytesTouched(String layer) {
-        try (LoadedModel m = LoadedModel.open(BenchModels.miniLayer(layer));
+        return bytesTouched(layer, "bf16");
+    }
+
+    /** {@link #bytesTouched(String)} for the layer stored as {@code weights}. */
+    public static long bytesTouched(String layer, String weights) {
+        try (LoadedModel m = LoadedModel.open(BenchModels.miniLayer(layer, weights));
              Engine e = CpuEngine.singleDevice(m.weights())) {
             LayerWeights l = m.weights().layers().getFirst();
             long bytes = l.attention().bytes();

@@ -41,7 +41,7 @@ class CommandsTest {
     Path tmp;
 
     static final List<String> COMMANDS = List.of("demo", "generate", "chat", "bench", "forward", "info", "init-random",
-            "tokenize", "detokenize", "plan", "profile", "devices", "selftest");
+            "tokenize", "detokenize", "plan", "profile", "devices", "selftest", "quantize");
 
     @Test
     void everyCommandHasHelpWithExamples() {

@@ -1,5 +1,6 @@
 package dev.llada2.backend.cpu.format;
 
+import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.errors.LladaException;
 
@@ -12,23 +13,59 @@ import java.lang.foreign.MemorySegment;
  * matrix code ({@code MatMul}) is written once over this strategy: it widens a few rows into a
  * small buffer and reuses them for every token of the block, so each weight byte is read once per
  * forward whatever the format.
+ *
+ * <p><b>Block formats.</b> The llama.cpp formats (Q8_0: blocks of 32 elements; Q4_K, Q6_K: blocks
+ * of 256) store a scale per block, so a run can only start and end on a block boundary:
+ * {@code first} and {@code count} of {@link #decode} must be multiples of {@link #alignment()}
+ * (a whole row always is: GGUF rows are whole blocks, which the reader checks). {@link #load} needs
+ * {@code first} to be a multiple of the vector's lane count (at most 16 floats, which divides every
+ * block and sub-block), as the single-token product reads a row from its start.
  */
 public interface CpuWeightFormat {
 
-    /** Widens {@code count} elements starting at element {@code first} of {@code data} into {@code dst[dstOff..]}. */
+    /**
+     * Widens {@code count} elements starting at element {@code first} of {@code data} into
+     * {@code dst[dstOff..]}; {@code first} and {@code count} are multiples of {@link #alignment()}.
+     */
     void decode(MemorySegment data, long first, int count, float[] dst, int dstOff);
 
     /**
      * Elements {@code [first, first + lanes)} widened into one vector of the preferred species, for
-     * products that read each weight once (a single token): no trip through a buffer.
+     * products that read each weight once (a single token): no trip through a buffer. {@code first}
+     * is a multiple of the lane count.
      */
     FloatVector load(MemorySegment data, long first);
+
+    /**
+     * Row × activations: the {@code k} elements from {@code first} against {@code x[0..k)}, widened in
+     * registers with one accumulator, vector by vector in element order (so the result equals a
+     * {@link #decode} followed by the same fused multiply-adds: a token's result does not depend on
+     * whether it shares the product with others). One call per row keeps the per-vector work inside
+     * the format, where it is compiled for that format alone even when a model mixes several.
+     * {@code k} is a multiple of the lane count.
+     */
+    default float dot(MemorySegment data, long first, float[] x, int k) {
+        jdk.incubator.vector.VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
+        FloatVector acc = FloatVector.zero(f);
+        for (int i = 0; i < k; i += f.length()) {
+            acc = load(data, first + i).fma(FloatVector.fromArray(f, x, i), acc);
+        }
+        return VectorOps.sum(acc);
+    }
+
+    /** Elements per storage block: runs passed to {@link #decode} start and end on multiples of it. */
+    default int alignment() {
+        return 1;
+    }
 
     static CpuWeightFormat of(DType dtype) {
         return switch (dtype) {
             case BF16 -> Bf16Cpu.INSTANCE;
             case F16 -> F16Cpu.INSTANCE;
             case F32 -> F32Cpu.INSTANCE;
+            case Q8_0 -> Q8_0Cpu.INSTANCE;
+            case Q4_K -> Q4KCpu.INSTANCE;
+            case Q6_K -> Q6KCpu.INSTANCE;
             default -> throw LladaException.input("the CPU engine cannot compute with " + dtype + " weights");
         };
     }

@@ -1,0 +1,68 @@
+package dev.llada2.backend.cpu.format;
+
+import dev.llada2.checkpoint.DType;
+import jdk.incubator.vector.FloatVector;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.llada2.backend.cpu.format.BlockLanes.F;
+import static dev.llada2.backend.cpu.format.BlockLanes.vectorized;
+
+/**
+ * A llama.cpp block format on the CPU. Each subclass runs its own loops over whole blocks (decode a
+ * run, dot a row, load the lanes inside one block) with its block size as a compile-time constant, so
+ * the per-vector work is compiled for that format alone even when a model mixes formats (Q4_K_M uses
+ * Q4_K, Q6_K and F32): only one virtual call per run or row. On machines with fewer than 8 float
+ * lanes every element goes through the scalar {@link #valueAt}.
+ */
+abstract sealed class BlockFormat implements CpuWeightFormat permits Q8_0Cpu, Q4KCpu, Q6KCpu {
+
+    private final int block;
+
+    BlockFormat(DType type) {
+        this.block = type.blockSize();
+    }
+
+    @Override
+    public final int alignment() {
+        return block;
+    }
+
+    @Override
+    public final void decode(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+        if (vectorized()) {
+            decodeBlocks(data, first, count, dst, dstOff);
+        } else {
+            for (int i = 0; i < count; i++) {
+                dst[dstOff + i] = valueAt(data, first + i);
+            }
+        }
+    }
+
+    @Override
+    public final FloatVector load(MemorySegment data, long first) {
+        if (vectorized()) {
+            return loadLanes(data, first);
+        }
+        float[] lanes = new float[F.length()];
+        decode(data, first, lanes.length, lanes, 0);
+        return FloatVector.fromArray(F, lanes, 0);
+    }
+
+    @Override
+    public final float dot(MemorySegment data, long first, float[] x, int k) {
+        return vectorized() ? dotBlocks(data, first, x, k) : CpuWeightFormat.super.dot(data, first, x, k);
+    }
+
+    /** {@link #decode} with vectors: whole blocks from element {@code first}. */
+    abstract void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff);
+
+    /** {@link #load} with vectors: the lanes at element {@code first}, inside one block. */
+    abstract FloatVector loadLanes(MemorySegment data, long first);
+
+    /** {@link #dot} with vectors, accumulating in element order. */
+    abstract float dotBlocks(MemorySegment data, long first, float[] x, int k);
+
+    /** Element {@code i} of the tensor, decoded with scalar code. */
+    abstract float valueAt(MemorySegment data, long i);
+}

@@ -1,0 +1,115 @@
+package dev.llada2.backend.cpu.format;
+
+import dev.llada2.backend.cpu.VectorOps;
+import dev.llada2.checkpoint.DType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.llada2.backend.cpu.format.BlockLanes.*;
+
+/**
+ * Q6_K weights (llama.cpp {@code block_q6_K}, 210 bytes per 256 elements): 4 low bits in
+ * {@code ql[128]}, 2 high bits in {@code qh[64]}, 16 int8 scales (one per 16 elements), fp16 d.
+ * Element {@code i} is {@code (d·scale[i/16])·(q − 32)}. Per vector of lanes, the 6-bit codes are
+ * assembled from their two byte planes with shifts and masks, then widened and scaled.
+ */
+final class Q6KCpu extends BlockFormat {
+
+    static final Q6KCpu INSTANCE = new Q6KCpu();
+    private static final int BLOCK = 256;
+    private static final int BLOCK_BYTES = 210;
+    private static final int QH = 128;
+    private static final int SCALES = 192;
+    private static final int D = 208;
+
+    private Q6KCpu() {
+        super(DType.Q6_K);
+    }
+
+    @Override
+    void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+        long at = first / BLOCK * BLOCK_BYTES;
+        for (int o = dstOff; o < dstOff + count; o += BLOCK, at += BLOCK_BYTES) {
+            float d = half(data, at + D);
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l += lanes()) {
+                    ByteVector ql0 = bytes(data, at + 64L * h + l);
+                    ByteVector ql1 = bytes(data, at + 64L * h + 32 + l);
+                    ByteVector qh = bytes(data, at + QH + 32L * h + l);
+                    int s = 8 * h + l / 16;
+                    int e = o + 128 * h + l;
+                    code(ql0, qh, 0).mul(d * scaleAt(data, at, s)).intoArray(dst, e);
+                    code(ql1, qh, 1).mul(d * scaleAt(data, at, s + 2)).intoArray(dst, e + 32);
+                    code(ql0, qh, 2).mul(d * scaleAt(data, at, s + 4)).intoArray(dst, e + 64);
+                    code(ql1, qh, 3).mul(d * scaleAt(data, at, s + 6)).intoArray(dst, e + 96);
+                }
+            }
+        }
+    }
+
+    @Override
+    FloatVector loadLanes(MemorySegment data, long first) {
+        long at = first / BLOCK * BLOCK_BYTES;
+        int w = (int) (first % BLOCK);
+        int h = w / 128;
+        int k = w % 128 / 32;
+        int l = w % 32;
+        ByteVector ql = bytes(data, at + 64L * h + 32L * (k & 1) + l);
+        ByteVector qh = bytes(data, at + QH + 32L * h + l);
+        return code(ql, qh, k).mul(half(data, at + D) * scaleAt(data, at, w / 16));
+    }
+
+    /** Quarter by quarter of each half, in element order. */
+    @Override
+    float dotBlocks(MemorySegment data, long first, float[] x, int k) {
+        FloatVector acc = FloatVector.zero(F);
+        long at = first / BLOCK * BLOCK_BYTES;
+        for (int o = 0; o < k; o += BLOCK, at += BLOCK_BYTES) {
+            float d = half(data, at + D);
+            for (int h = 0; h < 2; h++) {
+                for (int q = 0; q < 4; q++) {
+                    for (int l = 0; l < 32; l += lanes()) {
+                        ByteVector ql = bytes(data, at + 64L * h + 32L * (q & 1) + l);
+                        ByteVector qh = bytes(data, at + QH + 32L * h + l);
+                        int e = 128 * h + 32 * q + l;
+                        FloatVector w = code(ql, qh, q).mul(d * scaleAt(data, at, e / 16));
+                        acc = w.fma(FloatVector.fromArray(F, x, o + e), acc);
+                    }
+                }
+            }
+        }
+        return VectorOps.sum(acc);
+    }
+
+    /**
+     * The codes of quarter {@code k} (elements {@code l + 32k} of a half) minus 32, widened: the low
+     * nibble of {@code ql} for k = 0, 1 and the high one for k = 2, 3, with bits {@code 2k, 2k+1} of
+     * {@code qh} on top.
+     */
+    private static FloatVector code(ByteVector ql, ByteVector qh, int k) {
+        ByteVector low = k < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+        ByteVector high = (k == 0 ? qh : qh.lanewise(VectorOperators.LSHR, 2 * k)).and((byte) 3)
+                .lanewise(VectorOperators.LSHL, 4);
+        return widen(low.or(high).sub((byte) 32));
+    }
+
+    @Override
+    float valueAt(MemorySegment data, long i) {
+        long at = i / BLOCK * BLOCK_BYTES;
+        int w = (int) (i % BLOCK);
+        int h = w / 128;
+        int k = w % 128 / 32;
+        int l = w % 32;
+        int ql = byteAt(data, at + 64L * h + 32L * (k & 1) + l) & 0xFF;
+        int low = k < 2 ? ql & 0x0F : ql >> 4;
+        int high = (byteAt(data, at + QH + 32L * h + l) & 0xFF) >> (2 * k) & 3;
+        return half(data, at + D) * scaleAt(data, at, w / 16) * ((low | high << 4) - 32);
+    }
+
+    private static int scaleAt(MemorySegment data, long at, int s) {
+        return byteAt(data, at + SCALES + s);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.llada2.backend.cpu.format;
+
+import dev.llada2.backend.cpu.VectorOps;
+import dev.llada2.checkpoint.DType;
+import jdk.incubator.vector.FloatVector;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.llada2.backend.cpu.format.BlockLanes.*;
+
+/**
+ * Q8_0 weights (llama.cpp {@code block_q8_0}: fp16 d, 32 x int8 q, 34 bytes): each element is
+ * {@code q·d}, exact in fp32. A vector of int8 codes is widened and multiplied by the block's scale.
+ */
+final class Q8_0Cpu extends BlockFormat {
+
+    static final Q8_0Cpu INSTANCE = new Q8_0Cpu();
+    private static final int BLOCK = 32;
+    private static final int BLOCK_BYTES = 34;
+
+    private Q8_0Cpu() {
+        super(DType.Q8_0);
+    }
+
+    @Override
+    void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+        long at = first / BLOCK * BLOCK_BYTES;
+        for (int o = dstOff; o < dstOff + count; o += BLOCK, at += BLOCK_BYTES) {
+            float d = half(data, at);
+            for (int i = 0; i < BLOCK; i += lanes()) {
+                widen(bytes(data, at + 2 + i)).mul(d).intoArray(dst, o + i);
+            }
+        }
+    }
+
+    @Override
+    FloatVector loadLanes(MemorySegment data, long first) {
+        long at = first / BLOCK * BLOCK_BYTES;
+        return widen(bytes(data, at + 2 + first % BLOCK)).mul(half(data, at));
+    }
+
+    @Override
+    float dotBlocks(MemorySegment data, long first, float[] x, int k) {
+        FloatVector acc = FloatVector.zero(F);
+        long at = first / BLOCK * BLOCK_BYTES;
+        for (int o = 0; o < k; o += BLOCK, at += BLOCK_BYTES) {
+            float d = half(data, at);
+            for (int i = 0; i < BLOCK; i += lanes()) {
+                acc = widen(bytes(data, at + 2 + i)).mul(d).fma(FloatVector.fromArray(F, x, o + i), acc);
+            }
+        }
+        return VectorOps.sum(acc);
+    }
+
+    @Override
+    float valueAt(MemorySegment data, long i) {
+        long at = i / BLOCK * BLOCK_BYTES;
+        return byteAt(data, at + 2 + i % BLOCK) * half(data, at);
+    }
+}
