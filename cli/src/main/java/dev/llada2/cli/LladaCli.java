@@ -13,6 +13,7 @@ import dev.llada2.cli.commands.PlanCommand;
 import dev.llada2.cli.commands.ProfileCommand;
 import dev.llada2.cli.commands.QuantizeCommand;
 import dev.llada2.cli.commands.SelftestCommand;
+import dev.llada2.cli.commands.ServeCommand;
 import dev.llada2.cli.commands.TokenizeCommand;
 import dev.llada2.errors.LladaException;
 import picocli.CommandLine;
@@ -28,8 +29,9 @@ import java.io.PrintWriter;
 @Command(name = "llada2", mixinStandardHelpOptions = true, versionProvider = LladaCli.Version.class,
         description = "Runs the LLaDA2.0 diffusion language models (mini, flash) on CPUs and, through TornadoVM, on GPUs"
                 + " and other OpenCL/PTX devices.",
-        subcommands = {DemoCommand.class, GenerateCommand.class, ChatCommand.class, BenchCommand.class, ForwardCommand.class,
-                InfoCommand.class, InitRandomCommand.class, QuantizeCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
+        subcommands = {DemoCommand.class, GenerateCommand.class, ChatCommand.class, ServeCommand.class, BenchCommand.class,
+                ForwardCommand.class, InfoCommand.class, InitRandomCommand.class, QuantizeCommand.class, TokenizeCommand.class,
+                DetokenizeCommand.class,
                 PlanCommand.class, ProfileCommand.class, DevicesCommand.class, SelftestCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  internal error (a bug: please report it with the stack trace)",

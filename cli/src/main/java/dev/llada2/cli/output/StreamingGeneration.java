@@ -12,7 +12,7 @@ import dev.llada2.runtime.Engine;
  * One generation as the CLI shows it: live progress (block, step, tokens, edits, tokens/s) on the
  * status line, the answer streamed through a {@link TokenPrinter} as it becomes final (under the
  * joint rule a block at a time, when no edit can change it any more), and the optional trace file.
- * Shared by {@code generate}, {@code chat} and {@code demo}.
+ * Shared by {@code generate}, {@code chat} and {@code demo}; {@link #decode} is what {@code serve} runs too.
  */
 public final class StreamingGeneration {
 
@@ -47,12 +47,19 @@ public final class StreamingGeneration {
                 }
             }
         };
-        DecodeResult r = BlockDiffusionDecoder.of(new EngineDenoiser(engine, o.kvCache()), o)
-                .generate(prompt, listener);
+        DecodeResult r = decode(engine, o, prompt, listener);
         status.clear();
         if (printer != null) {
             printer.finish();
         }
         return r;
+    }
+
+    /**
+     * The generation path every front end shares (this class for the terminal, {@code llada2 serve}
+     * for HTTP clients): the decoder the options describe, on the engine, with the KV cache as asked.
+     */
+    public static DecodeResult decode(Engine engine, DecodeOptions o, int[] prompt, DecodeListener listener) {
+        return BlockDiffusionDecoder.of(new EngineDenoiser(engine, o.kvCache()), o).generate(prompt, listener);
     }
 }

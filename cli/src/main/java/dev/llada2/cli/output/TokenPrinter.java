@@ -3,7 +3,6 @@ package dev.llada2.cli.output;
 import dev.llada2.tokenizer.Tokenizer;
 
 import java.io.PrintWriter;
-import java.util.Arrays;
 
 /** Prints an answer as its tokens become final: as ids, or as text. */
 public interface TokenPrinter {
@@ -37,39 +36,22 @@ public interface TokenPrinter {
         };
     }
 
-    /**
-     * Decoded text, special tokens skipped. The whole answer is decoded again at each update and only
-     * the new suffix printed; a trailing U+FFFD is held back, since the next token may complete a
-     * character split across byte-level tokens.
-     */
+    /** Decoded text, special tokens skipped, printed as it becomes stable ({@link IncrementalText}). */
     static TokenPrinter text(PrintWriter out, Tokenizer tokenizer) {
+        IncrementalText text = new IncrementalText(tokenizer);
         return new TokenPrinter() {
-            private int[] ids = new int[0];
-            private int printed;
-
             @Override
             public void print(int[] tokens) {
-                int n = ids.length;
-                ids = Arrays.copyOf(ids, n + tokens.length);
-                System.arraycopy(tokens, 0, ids, n, tokens.length);
-                String text = tokenizer.decode(ids, true);
-                int stable = text.length();
-                while (stable > printed && text.charAt(stable - 1) == '\uFFFD') {
-                    stable--;
-                }
-                if (stable > printed) {
-                    out.print(text.substring(printed, stable));
+                String s = text.append(tokens);
+                if (!s.isEmpty()) {
+                    out.print(s);
                     out.flush();
-                    printed = stable;
                 }
             }
 
             @Override
             public void finish() {
-                String text = tokenizer.decode(ids, true);
-                if (text.length() > printed) {
-                    out.print(text.substring(printed));
-                }
+                out.print(text.finish());
                 out.println();
                 out.flush();
             }
