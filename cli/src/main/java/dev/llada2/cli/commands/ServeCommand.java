@@ -105,10 +105,6 @@ public final class ServeCommand extends LladaCommand {
             DecodeOptions defaults = decode.toOptions(ids);
             String name = servedModelName != null ? servedModelName : m.dir().toAbsolutePath().normalize()
                     .getFileName().toString();
-            if (tokenizer.isEmpty()) {
-                log.println("llada2: note: no tokenizer (no tokenizer.json in " + model.dir + ", no --tokenizer): only"
-                        + " /v1/completions with prompts of token ids can be served, and answers are ids");
-            }
             LladaServer server = LladaServer.start(new LladaServer.Settings(host, port, maxQueue, requestTimeout,
                     apiKey, maxBodyBytes, name), engine, tokenizer, defaults, decode.maskSource(ids), log, !quiet);
             CountDownLatch stop = new CountDownLatch(1);

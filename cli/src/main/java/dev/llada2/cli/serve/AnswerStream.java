@@ -43,17 +43,20 @@ final class AnswerStream {
         this.sink = sink;
     }
 
-    /** Final tokens from the decoder, in order; a piece goes out when they complete a block. */
+    /** Final tokens from the decoder, in order; a piece goes out each time they complete a block. */
     void tokens(int[] ids) {
-        if (stopped) {
-            return;
-        }
-        int n = pending.length;
-        pending = Arrays.copyOf(pending, n + ids.length);
-        System.arraycopy(ids, 0, pending, n, ids.length);
-        tokens += ids.length;
-        if ((promptLength + tokens) % blockLength == 0) {
-            flush(false);
+        int from = 0;
+        while (from < ids.length && !stopped) {
+            int room = blockLength - (promptLength + tokens) % blockLength;
+            int take = Math.min(room, ids.length - from);
+            int n = pending.length;
+            pending = Arrays.copyOf(pending, n + take);
+            System.arraycopy(ids, from, pending, n, take);
+            tokens += take;
+            from += take;
+            if (take == room) {
+                flush(false);
+            }
         }
     }
 

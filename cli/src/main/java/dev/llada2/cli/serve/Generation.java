@@ -44,10 +44,6 @@ final class Generation {
         this.arrivedNanos = arrivedNanos;
     }
 
-    GenerationRequest request() {
-        return request;
-    }
-
     /**
      * Asks the generation to stop. Returns true if it was still queued: it will never run, and the
      * caller answers for it ({@link #abandon}); otherwise the running decoder stops at its next forward.
@@ -62,7 +58,7 @@ final class Generation {
         Cancel why = cancel.get();
         metrics.cancelled(why);
         if (why == Cancel.CLIENT_GONE) {
-            reply.abandoned();
+            reply.abandoned(null);
         } else {
             reply.fail(errors.cancelled(why));
         }
@@ -96,7 +92,7 @@ final class Generation {
                 metrics.cancelled(why);
             }
             if (why == Cancel.CLIENT_GONE) {
-                reply.abandoned();
+                reply.abandoned(r);
             } else if (r.cancelled() && !answer.stopped()) {
                 reply.fail(errors.cancelled(why));
             } else {

@@ -1,5 +1,7 @@
 package dev.llada2.cli.serve;
 
+import dev.llada2.decode.DecodeResult;
+
 import java.util.Locale;
 
 /** A {@link Reply} over HTTP: one JSON object, or Server-Sent Events in OpenAI's chunk format. */
@@ -53,7 +55,9 @@ final class HttpReply implements Reply {
     }
 
     @Override
-    public void abandoned() {
-        exchange.abandoned("client disconnected; generation cancelled");
+    public void abandoned(DecodeResult r) {
+        exchange.abandoned(r == null ? "client disconnected while queued; never ran" : String.format(Locale.ROOT,
+                "client disconnected; generation cancelled after %d forwards, %d tokens final", r.forwards()
+                        + r.prefillForwards() + r.cacheForwards(), r.generatedIds().length));
     }
 }

@@ -105,6 +105,8 @@ public final class LladaServer implements AutoCloseable {
     public static LladaServer start(Settings settings, Engine engine, Optional<Tokenizer> tokenizer,
                                     DecodeOptions defaults, String maskSource, PrintWriter log, boolean logRequests) {
         LladaServer s = new LladaServer(settings, engine, tokenizer, defaults, maskSource, log, logRequests);
+        s.reader.chatProblem().ifPresent(problem -> log.println("llada2: note: POST /v1/chat/completions is"
+                + " unavailable: " + problem));
         try {
             s.server.requestHandler(s::handle).listen().toCompletionStage().toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);

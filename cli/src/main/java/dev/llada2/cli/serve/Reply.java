@@ -1,5 +1,7 @@
 package dev.llada2.cli.serve;
 
+import dev.llada2.decode.DecodeResult;
+
 /**
  * Where a queued generation sends its outcome: the HTTP response of its request. Called on the
  * generation thread, in this order: {@link #start}, {@link #piece} per finished block, then
@@ -17,6 +19,10 @@ interface Reply {
 
     void fail(ApiError error);
 
-    /** The client went away: nothing can be sent; only bookkeeping remains. */
-    void abandoned();
+    /**
+     * The client went away: nothing can be sent; only bookkeeping remains.
+     *
+     * @param result what the cancelled generation did, or null when it never started
+     */
+    void abandoned(DecodeResult result);
 }

@@ -3,7 +3,9 @@ package dev.llada2.cli.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llada2.cli.options.TextPrompts;
 import dev.llada2.decode.DecodeOptions;
+import dev.llada2.errors.LladaException;
 import dev.llada2.tokenizer.ChatMessage;
+import dev.llada2.tokenizer.LLaDA2SpecialTokens;
 import dev.llada2.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ final class RequestReader {
     private final String maskSource;
     private final int vocabSize;
     private final int context;
+    private final Optional<String> chatProblem;
 
     RequestReader(String modelId, DecodeOptions defaults, Optional<Tokenizer> tokenizer, String maskSource,
                   int vocabSize, int context) {
@@ -42,6 +45,25 @@ final class RequestReader {
         this.maskSource = maskSource;
         this.vocabSize = vocabSize;
         this.context = context;
+        this.chatProblem = tokenizer.isEmpty()
+                ? Optional.of("this server has no tokenizer (no tokenizer.json beside the model, no --tokenizer), so it"
+                        + " cannot apply the chat template; use /v1/completions with a prompt of token ids")
+                : templateProblem(tokenizer.get(), defaults.maskId(), maskSource);
+    }
+
+    /** Why chat requests cannot be served, if they cannot: the tokenizer lacks LLaDA2's template tokens. */
+    Optional<String> chatProblem() {
+        return chatProblem;
+    }
+
+    private static Optional<String> templateProblem(Tokenizer t, int maskId, String maskSource) {
+        try {
+            LLaDA2SpecialTokens.resolve(t).verifyMaskId(maskId, maskSource);
+            return Optional.empty();
+        } catch (LladaException e) {
+            return Optional.of("the chat template cannot be applied with this server's tokenizer (" + e.getMessage()
+                    + "); use /v1/completions");
+        }
     }
 
     GenerationRequest chat(JsonNode body) {
@@ -62,10 +84,10 @@ final class RequestReader {
             }
         });
         List<ChatMessage> messages = messages(f);
-        Tokenizer t = tokenizer.orElseThrow(() -> ApiError.unsupported("messages", "this server has no tokenizer"
-                + " (no tokenizer.json beside the model, no --tokenizer), so it cannot apply the chat template; use"
-                + " /v1/completions with a prompt of token ids"));
-        int[] prompt = TextPrompts.chat(t, messages, defaults, maskSource);
+        chatProblem.ifPresent(problem -> {
+            throw ApiError.unsupported("messages", problem);
+        });
+        int[] prompt = TextPrompts.chat(tokenizer.orElseThrow(), messages, defaults, maskSource);
         return finish(f, GenerationRequest.Api.CHAT, prompt, "messages");
     }
 
