@@ -3,6 +3,8 @@ package dev.llada2.cli.serve;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llada2.cli.output.Json;
 
+import java.util.Map;
+
 /**
  * A request the server answers with an error: the HTTP status and an OpenAI-style error object
  * ({@code {"error": {"message", "type", "param", "code"}}}), where {@code param} names the offending
@@ -15,13 +17,20 @@ final class ApiError extends RuntimeException {
     private final String type;
     private final String param;
     private final String code;
+    private final Map<String, String> headers;
 
     ApiError(int status, String type, String param, String code, String message) {
+        this(status, type, param, code, message, Map.of());
+    }
+
+    /** @param headers response headers the error needs (WWW-Authenticate, Retry-After, Allow) */
+    ApiError(int status, String type, String param, String code, String message, Map<String, String> headers) {
         super(message, null, false, false);
         this.status = status;
         this.type = type;
         this.param = param;
         this.code = code;
+        this.headers = headers;
     }
 
     /** 400: a field is missing, of the wrong type or out of range. */
@@ -38,8 +47,8 @@ final class ApiError extends RuntimeException {
         return status;
     }
 
-    String type() {
-        return type;
+    Map<String, String> headers() {
+        return headers;
     }
 
     ObjectNode json() {

@@ -3,6 +3,7 @@ package dev.llada2.cli.serve;
 import dev.llada2.errors.LladaException;
 
 import java.io.PrintWriter;
+import java.util.Map;
 
 /**
  * The errors the server itself causes (as opposed to a bad request): a full queue, a timeout, a
@@ -24,7 +25,7 @@ final class ApiErrors {
     /** 429: the queue holds {@code --max-queue} requests. */
     ApiError queueFull() {
         return new ApiError(429, "rate_limit_error", null, "queue_full", "the server is busy: " + maxQueue
-                + " requests are already waiting (--max-queue " + maxQueue + "); retry later");
+                + " requests are already waiting (--max-queue " + maxQueue + "); retry later", Map.of("Retry-After", "1"));
     }
 
     /** 504 for a timeout, 503 for a shutdown. */

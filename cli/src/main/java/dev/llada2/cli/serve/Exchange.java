@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -59,13 +60,13 @@ final class Exchange {
 
     /** A complete JSON answer. */
     void json(int status, JsonNode body, String detail) {
-        send(status, "application/json", body.toString(), false);
+        send(status, "application/json", body.toString(), false, Map.of());
         account(status, detail);
     }
 
     /** A complete answer of another type (metrics). */
     void text(int status, String contentType, String body) {
-        send(status, contentType, body, false);
+        send(status, contentType, body, false, Map.of());
         account(status, null);
     }
 
@@ -79,18 +80,7 @@ final class Exchange {
             String frame = "data: " + e.json() + "\n\ndata: [DONE]\n\n";
             run(() -> response.end(frame));
         } else {
-            context.runOnContext(v -> {
-                if (e.status() == 401) {
-                    response.putHeader("WWW-Authenticate", "Bearer");
-                }
-                if (e.status() == 429) {
-                    response.putHeader("Retry-After", "1");
-                }
-                if (closeAfter) {
-                    response.putHeader("Connection", "close");
-                }
-            });
-            send(e.status(), "application/json", e.json().toString(), closeAfter);
+            send(e.status(), "application/json", e.json().toString(), closeAfter, e.headers());
         }
         account(e.status(), e.getMessage());
     }
@@ -124,10 +114,14 @@ final class Exchange {
         account(499, detail);
     }
 
-    private void send(int status, String contentType, String body, boolean closeAfter) {
+    private void send(int status, String contentType, String body, boolean closeAfter, Map<String, String> headers) {
         run(() -> {
             response.setStatusCode(status);
             response.putHeader("Content-Type", contentType);
+            headers.forEach(response::putHeader);
+            if (closeAfter) {
+                response.putHeader("Connection", "close");
+            }
             response.end(body).onComplete(done -> {
                 if (closeAfter) {
                     request.connection().close();

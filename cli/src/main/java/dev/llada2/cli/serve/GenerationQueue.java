@@ -49,6 +49,10 @@ final class GenerationQueue implements AutoCloseable {
         return waiting.size();
     }
 
+    boolean closed() {
+        return closed;
+    }
+
     boolean busy() {
         return running != null;
     }

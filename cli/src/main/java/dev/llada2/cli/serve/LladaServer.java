@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -128,16 +129,19 @@ public final class LladaServer implements AutoCloseable {
         return server.actualPort();
     }
 
-    /** Stops listening, answers queued requests 503, stops the running generation, closes Vert.x. */
+    /**
+     * Answers queued requests 503 and stops the running generation at its next forward (it answers 503
+     * too), then lets those answers go out, stops listening and closes Vert.x.
+     */
     @Override
     public void close() {
-        try {
-            server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // Closing anyway: the queue and Vert.x are shut down below.
-        }
         queue.close();
         parsing.shutdown();
+        try {
+            server.shutdown(10, TimeUnit.SECONDS).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // Closing anyway: Vert.x is closed below, which closes what is left.
+        }
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -158,15 +162,14 @@ public final class LladaServer implements AutoCloseable {
             return;
         }
         if (!route.method.equals(req.method())) {
-            req.response().putHeader("Allow", route.method.name());
             x.error(new ApiError(405, "invalid_request_error", null, "method_not_allowed", req.path() + " takes "
-                    + route.method + ", not " + req.method()), false);
+                    + route.method + ", not " + req.method(), Map.of("Allow", route.method.name())), false);
             return;
         }
         if (route != Route.HEALTH && !authorized(req)) {
             x.error(new ApiError(401, "invalid_request_error", null, "invalid_api_key", "a valid API key is"
                     + " required: send the header 'Authorization: Bearer KEY' with the key the server was started"
-                    + " with (--api-key)"), route.method == HttpMethod.POST);
+                    + " with (--api-key)", Map.of("WWW-Authenticate", "Bearer")), route.method == HttpMethod.POST);
             return;
         }
         switch (route) {
@@ -214,6 +217,7 @@ public final class LladaServer implements AutoCloseable {
                 then.accept(body);
             }
         });
+        req.exceptionHandler(e -> x.abandoned("the request could not be read: " + e.getMessage()));
     }
 
     private static ApiError tooLarge(int max) {
@@ -239,7 +243,7 @@ public final class LladaServer implements AutoCloseable {
                 Instant.now().getEpochSecond(), settings.modelId());
         Generation gen = new Generation(g, new HttpReply(x, responses, g), errors, metrics, x.arrivedNanos());
         if (!queue.offer(gen)) {
-            x.error(errors.queueFull(), false);
+            x.error(queue.closed() ? errors.cancelled(Generation.Cancel.SHUTDOWN) : errors.queueFull(), false);
             return;
         }
         x.onClientGone(() -> cancel(gen, Generation.Cancel.CLIENT_GONE));

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Concurrency over real HTTP on the shared small model (prompts of token ids): 16 clients x 3
  * requests, streamed and not, all answered with exactly what {@code llada2 generate} writes; the
  * queue bound (429); a client that disconnects cancels its generation; the request timeout stops a
- * running and a queued request (504). The long generations these need run without the KV cache in
+ * running and a queued request (504); stopping the server answers both 503. The long generations these need run without the KV cache in
  * blocks of one token (thousands of forwards over a growing window, minutes of work), so each is
  * certainly still running while the test acts; the test waits on states reported by /metrics, never
  * on time.
@@ -146,6 +146,19 @@ class ServeConcurrencyTest {
             assertEquals("request_timeout", error.get("code").asText(), c.toString());
             assertEquals(3, http.metric("llada2_cancelled_total{reason=\"timeout\"}"));
         }
+    }
+
+    @Test
+    void stoppingTheServerAnswersTheRunningAndTheQueuedRequest() throws Exception {
+        RunningServer server = RunningServer.start("--model", SMALL, "--backend", "cpu", "--no-kv-cache");
+        Http http = new Http(server.base);
+        CompletableFuture<Http.Response> running = http.postAsync(COMPLETIONS, LONG + "}");
+        http.awaitMetric("llada2_generation_active", 1);
+        CompletableFuture<Http.Response> waiting = http.postAsync(COMPLETIONS, LONG + "}");
+        http.awaitMetric("llada2_queue_depth", 1);
+        server.close();
+        ServeBadInputTest.assertError(running.get(5, TimeUnit.MINUTES), 503, null, "shutting down");
+        ServeBadInputTest.assertError(waiting.get(5, TimeUnit.MINUTES), 503, null, "shutting down");
     }
 
     /** The answer's token ids: from {@code choices[0].token_ids}, or concatenated from the streamed chunks. */
