@@ -13,6 +13,8 @@ import dev.llada2.decode.DecodeOptions;
 import dev.llada2.errors.LladaException;
 import dev.llada2.runtime.Engine;
 import dev.llada2.tokenizer.Tokenizer;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.JdkLoggerFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -62,6 +64,14 @@ public final class LladaServer implements AutoCloseable {
      */
     public record Settings(String host, int port, int maxQueue, long requestTimeoutSeconds, String apiKey,
                            int maxBodyBytes, String modelId) {
+    }
+
+    static {
+        // Vert.x and Netty choose a logging backend by what is on the class path; with the TornadoVM SDK's
+        // log4j jars they would start an unconfigured Log4j 2, which prints an error at start. The JDK's
+        // logging is always there and quiet unless something is wrong.
+        System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.JULLogDelegateFactory");
+        InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
     }
 
     /** Strict JSON: one value, no duplicate keys. */

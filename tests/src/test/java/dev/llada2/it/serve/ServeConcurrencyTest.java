@@ -26,10 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Concurrency over real HTTP on the shared small model (prompts of token ids): 16 clients x 3
  * requests, streamed and not, all answered with exactly what {@code llada2 generate} writes; the
  * queue bound (429); a client that disconnects cancels its generation; the request timeout stops a
- * running and a queued request (504); stopping the server answers both 503. The long generations these need run without the KV cache in
- * blocks of one token (thousands of forwards over a growing window, minutes of work), so each is
- * certainly still running while the test acts; the test waits on states reported by /metrics, never
- * on time.
+ * running and a queued request (504); stopping the server answers both 503. The long generations
+ * these need run without the KV cache in blocks of one token (thousands of forwards over a growing
+ * window: 500 of them take 40 s here, 4000 far longer), so each is certainly still running while the
+ * test acts; the test waits on states reported by /metrics, never on time.
  */
 class ServeConcurrencyTest {
 
