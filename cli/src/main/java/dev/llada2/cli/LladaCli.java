@@ -31,8 +31,8 @@ import java.io.PrintWriter;
                 + " and other OpenCL/PTX devices.",
         subcommands = {DemoCommand.class, GenerateCommand.class, ChatCommand.class, ServeCommand.class, BenchCommand.class,
                 ForwardCommand.class, InfoCommand.class, InitRandomCommand.class, QuantizeCommand.class, TokenizeCommand.class,
-                DetokenizeCommand.class,
-                PlanCommand.class, ProfileCommand.class, DevicesCommand.class, SelftestCommand.class, CommandLine.HelpCommand.class},
+                DetokenizeCommand.class, PlanCommand.class, ProfileCommand.class, DevicesCommand.class, SelftestCommand.class,
+                CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  internal error (a bug: please report it with the stack trace)",
                 "  2  usage error (unknown option, bad value)", "  3  bad input (model directory, config, tokenizer,"

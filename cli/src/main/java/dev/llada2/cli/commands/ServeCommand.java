@@ -75,7 +75,8 @@ public final class ServeCommand extends LladaCommand {
     int maxBodyBytes;
 
     @Option(names = "--served-model-name", paramLabel = "NAME",
-            description = "The model's id in the API (default: the model directory's name).")
+            description = "The model's id in the API (default: the model directory's name, or the .gguf file's"
+                    + " without the extension).")
     String servedModelName;
 
     @Option(names = {"-q", "--quiet"}, description = "No line per request on stderr.")
@@ -104,7 +105,7 @@ public final class ServeCommand extends LladaCommand {
             TokenIds ids = TokenIds.resolve(m.config(), name -> tokenizer.map(t -> t.idOf(name)).orElse(OptionalInt.empty()));
             DecodeOptions defaults = decode.toOptions(ids);
             String name = servedModelName != null ? servedModelName : m.dir().toAbsolutePath().normalize()
-                    .getFileName().toString();
+                    .getFileName().toString().replaceFirst("\\.gguf$", "");
             LladaServer server = LladaServer.start(new LladaServer.Settings(host, port, maxQueue, requestTimeout,
                     apiKey, maxBodyBytes, name), engine, tokenizer, defaults, decode.maskSource(ids), log, !quiet);
             CountDownLatch stop = new CountDownLatch(1);
