@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llada2.backend.DeviceMeasurement;
 import dev.llada2.errors.LladaException;
+import dev.llada2.io.AtomicFile;
+import dev.llada2.io.IoErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -76,14 +78,15 @@ public final class ProfileWriter {
      * @param device device id or selector to update when the file exists
      */
     public static String write(Path file, String device, DeviceMeasurement m) {
+        String text;
         try {
-            String text = Files.exists(file) ? update(Files.readString(file), file.toString(), device, m)
+            text = Files.exists(file) ? update(Files.readString(file), file.toString(), device, m)
                     : newProfile(file.getFileName().toString().replaceFirst("\\.json$", ""), m);
-            Files.writeString(file, text);
-            return text;
         } catch (IOException e) {
-            throw LladaException.input(file + ": cannot write the profile: " + e.getMessage(), e);
+            throw LladaException.input("cannot read the profile " + IoErrors.describe(file, e), e);
         }
+        AtomicFile.writeString(file, text);
+        return text;
     }
 
     private static void setMeasurement(ObjectNode device, DeviceMeasurement m) {

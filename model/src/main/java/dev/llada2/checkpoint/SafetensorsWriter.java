@@ -3,7 +3,7 @@ package dev.llada2.checkpoint;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llada2.errors.LladaException;
+import dev.llada2.io.AtomicFile;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -22,7 +22,8 @@ import java.util.function.BiConsumer;
 /**
  * Writes one {@code .safetensors} file: the header first, then each tensor's bytes, filled in place
  * in a memory mapping of the file (so multi-GB random checkpoints never pass through the heap).
- * Data offsets are aligned to 8 bytes, as the reference writer pads the header.
+ * Data offsets are aligned to 8 bytes, as the reference writer pads the header. The file is written
+ * through {@link AtomicFile}: under a temporary name, renamed when complete.
  */
 public final class SafetensorsWriter {
 
@@ -68,22 +69,25 @@ public final class SafetensorsWriter {
         }
         byte[] headerBytes = padded(header.toString().getBytes(StandardCharsets.UTF_8));
         long total = 8 + headerBytes.length + offset;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE); Arena arena = Arena.ofShared()) {
-            MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
-            out.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, headerBytes.length);
-            MemorySegment.copy(MemorySegment.ofArray(headerBytes), 0, out, 8, headerBytes.length);
-            long dataStart = 8 + headerBytes.length;
-            List<Runnable> fills = new ArrayList<>();
-            for (int i = 0; i < entries.size(); i++) {
-                Entry e = entries.get(i);
-                MemorySegment slice = out.asSlice(dataStart + begin[i], e.bytes());
-                fills.add(() -> e.fill().accept(slice, e));
+        try (AtomicFile target = AtomicFile.create(file, total)) {
+            try (FileChannel ch = FileChannel.open(target.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 Arena arena = Arena.ofShared()) {
+                MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
+                out.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, headerBytes.length);
+                MemorySegment.copy(MemorySegment.ofArray(headerBytes), 0, out, 8, headerBytes.length);
+                long dataStart = 8 + headerBytes.length;
+                List<Runnable> fills = new ArrayList<>();
+                for (int i = 0; i < entries.size(); i++) {
+                    Entry e = entries.get(i);
+                    MemorySegment slice = out.asSlice(dataStart + begin[i], e.bytes());
+                    fills.add(() -> e.fill().accept(slice, e));
+                }
+                runner.accept(fills, file.getFileName().toString());
+                out.force();
             }
-            runner.accept(fills, file.getFileName().toString());
-            out.force();
+            target.commit();
         } catch (IOException e) {
-            throw LladaException.runtime("cannot write " + file + ": " + e.getMessage(), e);
+            throw AtomicFile.cannotWrite(file, e);
         }
     }
 

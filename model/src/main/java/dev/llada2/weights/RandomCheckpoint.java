@@ -13,6 +13,7 @@ import dev.llada2.checkpoint.TensorReader;
 import dev.llada2.config.ConfigLoader;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.errors.LladaException;
+import dev.llada2.io.AtomicFile;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -38,6 +39,9 @@ import java.util.function.LongConsumer;
  * Weights are BF16 (round to nearest even). Normals are approximated by a sum of four uniforms:
  * fast, and statistically irrelevant for a random model. Each tensor is seeded from the seed and its
  * name, so the file is the same whatever the thread count.
+ *
+ * <p>Each file is written atomically ({@link AtomicFile}) and {@code config.json} last, so an
+ * interrupted write leaves no half file and no directory that looks like a complete model.
  */
 public final class RandomCheckpoint {
 
@@ -80,30 +84,19 @@ public final class RandomCheckpoint {
         LLaDA2Config config = ConfigLoader.parse(configText, "generated config.json");
         List<TensorSpec> specs = LLaDA2Architecture.tensors(config);
         int mask = config.maskTokenId().orElse(-1);
+        long total = bytes(specs);
+        List<List<TensorSpec>> shards = shards(specs, options.shards());
+        checkShards(specs, options.shards());
+        AtomicFile.requireSpace(dir, total, "the checkpoint (" + dir + ")");
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve("config.json"), configText + "\n");
+            // config.json goes last: a directory holding one is complete, even when an earlier model is replaced
+            Files.deleteIfExists(dir.resolve("config.json"));
             Files.deleteIfExists(dir.resolve(Checkpoint.INDEX_FILE));
             Files.deleteIfExists(dir.resolve(Checkpoint.SINGLE_FILE));
         } catch (IOException e) {
-            throw LladaException.runtime("cannot write to " + dir + ": " + e.getMessage(), e);
+            throw AtomicFile.cannotWrite(dir, e);
         }
-        long total = specs.stream().mapToLong(s -> s.elements() * dtypeOf(s).bytes()).sum();
-        long perShard = (total + options.shards() - 1) / options.shards();
-        List<List<TensorSpec>> shards = new ArrayList<>();
-        List<TensorSpec> current = new ArrayList<>();
-        long size = 0;
-        for (TensorSpec s : specs) {
-            long b = s.elements() * dtypeOf(s).bytes();
-            if (!current.isEmpty() && size + b > perShard && shards.size() < options.shards() - 1) {
-                shards.add(current);
-                current = new ArrayList<>();
-                size = 0;
-            }
-            current.add(s);
-            size += b;
-        }
-        shards.add(current);
         AtomicLong done = new AtomicLong();
         Map<String, String> weightMap = new LinkedHashMap<>();
         for (int i = 0; i < shards.size(); i++) {
@@ -122,7 +115,49 @@ public final class RandomCheckpoint {
         if (shards.size() > 1) {
             writeIndex(dir, json, total, weightMap);
         }
+        AtomicFile.writeString(dir.resolve("config.json"), configText + "\n");
         return config;
+    }
+
+    /** Refuses a shard count the tensors cannot fill (a tensor is never split), before anything is written. */
+    public static void checkShards(LLaDA2Config config, int requested) {
+        checkShards(LLaDA2Architecture.tensors(config), requested);
+    }
+
+    private static void checkShards(List<TensorSpec> specs, int requested) {
+        int made = shards(specs, requested).size();
+        if (made != requested) {
+            int most = made;
+            while (shards(specs, most).size() != most) {
+                most--;
+            }
+            throw LladaException.input("--shards " + requested + ": this model's tensors make only " + made
+                    + " files of about equal size (a tensor is never split); ask for at most " + most);
+        }
+    }
+
+    /** Consecutive tensors in files of about equal size; a tensor is never split. */
+    private static List<List<TensorSpec>> shards(List<TensorSpec> specs, int requested) {
+        long perShard = (bytes(specs) + requested - 1) / requested;
+        List<List<TensorSpec>> shards = new ArrayList<>();
+        List<TensorSpec> current = new ArrayList<>();
+        long size = 0;
+        for (TensorSpec s : specs) {
+            long b = s.elements() * dtypeOf(s).bytes();
+            if (!current.isEmpty() && size + b > perShard && shards.size() < requested - 1) {
+                shards.add(current);
+                current = new ArrayList<>();
+                size = 0;
+            }
+            current.add(s);
+            size += b;
+        }
+        shards.add(current);
+        return shards;
+    }
+
+    private static long bytes(List<TensorSpec> specs) {
+        return specs.stream().mapToLong(s -> s.elements() * dtypeOf(s).bytes()).sum();
     }
 
     private static void writeIndex(Path dir, ObjectMapper json, long total, Map<String, String> weightMap) {
@@ -131,9 +166,9 @@ public final class RandomCheckpoint {
         ObjectNode map = index.putObject("weight_map");
         weightMap.forEach(map::put);
         try {
-            Files.writeString(dir.resolve(Checkpoint.INDEX_FILE), json.writeValueAsString(index) + "\n");
+            AtomicFile.writeString(dir.resolve(Checkpoint.INDEX_FILE), json.writeValueAsString(index) + "\n");
         } catch (IOException e) {
-            throw LladaException.runtime("cannot write " + dir.resolve(Checkpoint.INDEX_FILE) + ": " + e.getMessage(), e);
+            throw new IllegalStateException(e);
         }
     }
 

@@ -54,8 +54,12 @@ public final class ForwardCommand extends LladaCommand {
             + " (default: ${DEFAULT-VALUE}).")
     int blockLength;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE.safetensors", description = "Output file.")
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE.safetensors",
+            description = "Output file (written under a temporary name, renamed when complete).")
     Path out;
+
+    @Option(names = "--force", description = "Replace FILE if it exists (never a file of the model being read).")
+    boolean force;
 
     @Override
     public Integer call() {
@@ -64,6 +68,7 @@ public final class ForwardCommand extends LladaCommand {
             case "bidirectional" -> new AttentionMask.Bidirectional();
             default -> throw usage("--attention must be block-causal or bidirectional, not '" + attention + "'");
         };
+        requireOutputFile("--out", out, force, model.dir);
         try (LoadedModel m = model.open(err(), false); Engine engine = engineOptions.create(m, err(), false)) {
             ForwardTrace trace = new ForwardTrace();
             ForwardResult r = engine.forward(new ForwardRequest(ids, 0, mask, false,

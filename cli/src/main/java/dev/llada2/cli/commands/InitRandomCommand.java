@@ -36,8 +36,12 @@ public final class InitRandomCommand extends LladaCommand {
     @Option(names = "--preset", defaultValue = "tiny", description = "tiny, mini or flash (default: ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "Directory to write (created).")
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR",
+            description = "Directory to write (created; an existing one must be empty unless --force).")
     Path out;
+
+    @Option(names = "--force", description = "Write into a non-empty directory, replacing its model files.")
+    boolean force;
 
     @Option(names = "--layers", description = "num_hidden_layers.")
     Integer layers;
@@ -63,7 +67,8 @@ public final class InitRandomCommand extends LladaCommand {
     @Option(names = "--seed", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--shards", defaultValue = "1", description = "Number of safetensors files (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shards", defaultValue = "1", description = "Number of safetensors files (default: ${DEFAULT-VALUE});"
+            + " at most one per tensor.")
     int shards;
 
     @Option(names = "--lm-head-scale", defaultValue = "1.0",
@@ -72,8 +77,23 @@ public final class InitRandomCommand extends LladaCommand {
 
     @Override
     public Integer call() {
-        ObjectNode config = configFor(preset, layers, experts, expertsPerToken, vocab, maskId, eosId, sets);
-        LLaDA2Config parsed = ConfigLoader.parse(config.toString(), "config with overrides");
+        if (shards < 1) {
+            throw usage("--shards must be >= 1, got " + shards);
+        }
+        if (layers != null && layers < 1) {
+            throw usage("--layers must be >= 1, got " + layers);
+        }
+        ObjectNode config;
+        LLaDA2Config parsed;
+        try {
+            // every value here comes from the flags, so a bad one is a usage error
+            config = configFor(preset, layers, experts, expertsPerToken, vocab, maskId, eosId, sets);
+            parsed = ConfigLoader.parse(config.toString(), "config with overrides");
+            RandomCheckpoint.checkShards(parsed, shards);
+        } catch (LladaException e) {
+            throw usage(e.getMessage());
+        }
+        requireOutputDir("--out", out, force);
         long bytes = LLaDA2Architecture.tensors(parsed).stream().mapToLong(t -> t.elements() * 2).sum();
         err().printf("llada2: writing a RANDOM-weight %s checkpoint (%s), %.2f GB, to %s%n", preset,
                 parsed.summary(), bytes / 1e9, out);

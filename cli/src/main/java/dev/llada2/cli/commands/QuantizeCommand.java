@@ -61,15 +61,7 @@ public final class QuantizeCommand extends LladaCommand {
     public Integer call() {
         QuantScheme scheme = QuantScheme.parse(type).orElseThrow(() -> usage("--type must be q8_0, q4_k_m or bf16,"
                 + " not '" + type + "'"));
-        if (Files.exists(out) && !force) {
-            throw usage(out + " exists; pass --force to replace it");
-        }
-        if (Files.exists(out) && Files.isRegularFile(model.dir) && isSameFile(out, model.dir)) {
-            throw usage("--out " + out + " is the model being read; write to another file");
-        }
-        if (Files.isDirectory(out)) {
-            throw usage("--out " + out + " is a directory; give a file name such as model-" + scheme.cliName() + ".gguf");
-        }
+        requireOutputFile("--out", out, force, model.dir);
         long t0 = System.nanoTime();
         try (LoadedModel m = model.open(err(), false)) {
             List<String> notes = new ArrayList<>();
@@ -142,13 +134,5 @@ public final class QuantizeCommand extends LladaCommand {
     private static String name(Path model) {
         String n = model.toAbsolutePath().normalize().getFileName().toString();
         return n.endsWith(".gguf") ? n.substring(0, n.length() - 5) : n;
-    }
-
-    private static boolean isSameFile(Path a, Path b) {
-        try {
-            return Files.isSameFile(a, b);
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

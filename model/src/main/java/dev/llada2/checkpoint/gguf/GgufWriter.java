@@ -1,6 +1,7 @@
 package dev.llada2.checkpoint.gguf;
 
-import dev.llada2.errors.LladaException;
+
+import dev.llada2.io.AtomicFile;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,9 +13,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,9 +25,9 @@ import java.util.function.Consumer;
  * data aligned to {@value GgufFile#DEFAULT_ALIGNMENT} bytes. Tensor bytes are filled in place in a
  * memory mapping of the output, so multi-GB files never pass through the heap.
  *
- * <p>The file is written under a temporary name beside the target and renamed onto it only when
- * complete and flushed: an interrupted or failed write never leaves a truncated {@code .gguf}, and
- * never replaces an existing one.
+ * <p>The file is written through {@link AtomicFile} (a temporary name beside the target, renamed onto
+ * it only when complete and flushed): an interrupted or failed write never leaves a truncated
+ * {@code .gguf}, and never replaces an existing one.
  */
 public final class GgufWriter {
 
@@ -110,12 +109,8 @@ public final class GgufWriter {
         byte[] head = header.bytes();
         long dataStart = GgufFile.alignUp(head.length, GgufFile.DEFAULT_ALIGNMENT);
         long total = dataStart + offset;
-        Path dir = out.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile(dir, out.getFileName() + ".", ".partial");
-            readableByAll(tmp);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try (AtomicFile target = AtomicFile.create(out, total)) {
+            try (FileChannel ch = FileChannel.open(target.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
                  Arena arena = Arena.ofShared()) {
                 MemorySegment file = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
                 MemorySegment.copy(MemorySegment.ofArray(head), 0, file, 0, head.length);
@@ -124,25 +119,9 @@ public final class GgufWriter {
                 }
                 file.force();
             }
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
+            target.commit();
         } catch (IOException e) {
-            throw LladaException.runtime("cannot write " + out + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original failure is what the user needs to see
-                }
-            }
-        }
-    }
-
-    /** A temporary file is created private (rw-------); the finished model is an ordinary file (rw-r--r--). */
-    private static void readableByAll(Path file) throws IOException {
-        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            throw AtomicFile.cannotWrite(out, e);
         }
     }
 
