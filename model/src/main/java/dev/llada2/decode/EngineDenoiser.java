@@ -5,6 +5,7 @@ import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.ForwardRequest;
 import dev.llada2.runtime.ForwardResult;
 import dev.llada2.runtime.HeadRequest;
+import dev.llada2.runtime.NonFiniteCheck;
 import dev.llada2.trace.TraceSink;
 
 import java.util.Arrays;
@@ -20,6 +21,8 @@ import java.util.Arrays;
  *       block is run once more with its final tokens to append its keys/values. A finished block's
  *       keys/values depend only on itself and earlier blocks, so the output is identical.</li>
  * </ul>
+ * A forward whose head results are not finite (NaN/Inf) stops the generation with an error naming
+ * where they first appeared ({@link NonFiniteCheck}).
  */
 public final class EngineDenoiser implements Denoiser {
 
@@ -47,12 +50,17 @@ public final class EngineDenoiser implements Denoiser {
 
     @Override
     public ForwardResult denoise(int[] canvas, int blockStart, int blockEnd, HeadRequest head) {
-        if (cached) {
-            return engine.forward(new ForwardRequest(Arrays.copyOfRange(canvas, blockStart, blockEnd), blockStart,
-                    mask, false, head, TraceSink.NONE));
+        ForwardResult r = cached
+                ? engine.forward(new ForwardRequest(Arrays.copyOfRange(canvas, blockStart, blockEnd), blockStart,
+                        mask, false, head, TraceSink.NONE))
+                : engine.forward(new ForwardRequest(Arrays.copyOf(canvas, blockEnd), 0, mask, false,
+                        shift(head, blockStart), TraceSink.NONE));
+        int bad = NonFiniteCheck.firstBadRow(r);
+        if (bad >= 0) {
+            int[] rows = head instanceof HeadRequest.Greedy g ? g.rows() : ((HeadRequest.Logits) head).rows();
+            throw NonFiniteCheck.failure(engine, Arrays.copyOf(canvas, blockEnd), mask, blockStart + rows[bad]);
         }
-        return engine.forward(new ForwardRequest(Arrays.copyOf(canvas, blockEnd), 0, mask, false,
-                shift(head, blockStart), TraceSink.NONE));
+        return r;
     }
 
     @Override

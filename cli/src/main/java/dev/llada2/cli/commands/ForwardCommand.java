@@ -10,6 +10,7 @@ import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.ForwardRequest;
 import dev.llada2.runtime.ForwardResult;
 import dev.llada2.runtime.HeadRequest;
+import dev.llada2.runtime.NonFiniteCheck;
 import dev.llada2.trace.ForwardTrace;
 import dev.llada2.weights.LoadedModel;
 import picocli.CommandLine.Command;
@@ -88,6 +89,10 @@ public final class ForwardCommand extends LladaCommand {
             SafetensorsWriter.write(out, entries, Map.of("ids", java.util.Arrays.toString(ids), "attention", attention),
                     (fills, file) -> fills.forEach(Runnable::run));
             err().println("llada2: wrote " + entries.size() + " tensors to " + out);
+            int bad = NonFiniteCheck.firstBadRow(r);
+            if (bad >= 0) {
+                throw NonFiniteCheck.failure(engine, ids, mask, bad);
+            }
         }
         return 0;
     }

@@ -4,26 +4,37 @@ import dev.llada2.arch.ParameterCounts;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.checkpoint.Checkpoint;
 import dev.llada2.checkpoint.TensorInfo;
+import dev.llada2.checkpoint.NonFiniteScan;
 import dev.llada2.cli.options.ModelOptions;
+import dev.llada2.cli.output.Terminal;
+import dev.llada2.errors.LladaException;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.weights.LoadedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code llada2 info}: what a checkpoint holds. */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Summarises a model directory or GGUF file: architecture, parameter counts (total and active per"
                 + " token), bytes per dtype, tensors per file, and for a GGUF file which settings came from the tensors"
-                + " or from LLaDA2.0 defaults. Opens and validates the checkpoint; reads no weight values.",
+                + " or from LLaDA2.0 defaults. Opens and validates the checkpoint; reads no weight values unless --check"
+                + " is given.",
         footerHeading = "%nExamples:%n",
-        footer = {"  llada2 info --model ~/models/LLaDA2.0-mini", "  llada2 info --model mini-Q4_K_M.gguf"})
+        footer = {"  llada2 info --model ~/models/LLaDA2.0-mini", "  llada2 info --model mini-Q4_K_M.gguf",
+                "  llada2 info --model ~/models/LLaDA2.0-mini --check"})
 public final class InfoCommand extends LladaCommand {
 
     @Mixin
     ModelOptions model;
+
+    @Option(names = "--check", description = "Also read every weight and report tensors holding NaN or infinite values"
+            + " (exit 3 if any); shows progress.")
+    boolean check;
 
     @Override
     public Integer call() {
@@ -64,7 +75,45 @@ public final class InfoCommand extends LladaCommand {
             if (!m.report().unexpected().isEmpty()) {
                 out().println("ignored tensors: " + m.report().unexpected().size());
             }
+            if (check) {
+                check(m);
+            }
         }
         return 0;
+    }
+
+    /** Scans every tensor for NaN/Inf; bad input (exit 3) when any holds one. */
+    private void check(LoadedModel m) {
+        var tensors = m.checkpoint().tensors().values();
+        long total = tensors.stream().mapToLong(TensorInfo::byteSize).sum();
+        Terminal.StatusLine status = new Terminal.StatusLine(err());
+        int[] lastDecile = {-1};
+        long t0 = System.nanoTime();
+        List<NonFiniteScan.Finding> found;
+        try {
+            found = NonFiniteScan.scan(tensors, done -> {
+                double f = total == 0 ? 1 : (double) done / total;
+                if (status.live()) {
+                    status.show("checking " + Terminal.bar(f, 30), false);
+                } else if ((int) (f * 10) > lastDecile[0]) {
+                    synchronized (lastDecile) {
+                        if ((int) (f * 10) > lastDecile[0]) {
+                            lastDecile[0] = (int) (f * 10);
+                            err().printf("llada2: checked %3d%%%n", lastDecile[0] * 10);
+                        }
+                    }
+                }
+            });
+        } finally {
+            status.clear();
+        }
+        out().printf("check: %,d tensors, %.2f GB read in %.1f s: %s%n", tensors.size(), total / 1e9,
+                (System.nanoTime() - t0) / 1e9, found.isEmpty() ? "every value is finite"
+                        : found.size() + " tensors hold NaN or infinite values");
+        found.forEach(f -> out().println("  " + f));
+        if (!found.isEmpty()) {
+            throw LladaException.input(m.dir() + ": " + found.size() + " tensors hold NaN or infinite values, the first "
+                    + found.getFirst());
+        }
     }
 }
