@@ -70,7 +70,7 @@ public final class BlockDiffusionDecoder {
     public DecodeResult generate(int[] prompt, DecodeListener listener) {
         int p = prompt.length;
         int b = o.blockLength();
-        int blocks = (p + o.genLength() + b - 1) / b;
+        int blocks = o.positions(p) / b;
         int[] canvas = new int[blocks * b];
         Arrays.fill(canvas, o.maskId());
         System.arraycopy(prompt, 0, canvas, 0, p);

@@ -98,6 +98,14 @@ public record DecodeOptions(int genLength, int blockLength, int steps, double th
                 0.0, 0, 1.0, 0L, eosId, maskId, true, true);
     }
 
+    /**
+     * Sequence positions a generation from a {@code promptLength}-token prompt uses: the canvas is
+     * whole blocks from position 0, prompt plus answer rounded up.
+     */
+    public int positions(int promptLength) {
+        return (promptLength + genLength + blockLength - 1) / blockLength * blockLength;
+    }
+
     public boolean eosEnabled() {
         return eosId >= 0;
     }

@@ -73,6 +73,7 @@ public final class BenchCommand extends LladaCommand {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             DecodeOptions o = decode.toOptions(TokenIds.resolve(m.config(), name -> OptionalInt.empty()));
             int[] prompt = promptIds != null ? promptIds : randomPrompt(m.config().vocabSize(), o);
+            decode.checkContext(m.config(), o, prompt.length, err());
             List<DecodeOptions> variants = compareCache ? List.of(o.withKvCache(true), o.withKvCache(false)) : List.of(o);
             Terminal.StatusLine status = new Terminal.StatusLine(err());
             List<DecodeBench.Report> reports = new ArrayList<>();

@@ -97,6 +97,12 @@ public final class ChatCommand extends LladaCommand {
                 messages.addAll(history);
                 messages.add(ChatMessage.user(text));
                 int[] prompt = TextPrompts.chat(tokenizer, messages, o, decode.maskSource(ids));
+                try {
+                    decode.checkContext(m.config(), o, prompt.length, err);
+                } catch (LladaException e) {
+                    err.println("llada2: error: " + e.getMessage() + " (/reset clears the history)");
+                    continue;
+                }
                 DecodeResult r = StreamingGeneration.run(engine, o, prompt, TokenPrinter.text(out, tokenizer),
                         new Terminal.StatusLine(err, !quiet && terminal), null);
                 history.add(ChatMessage.user(text));

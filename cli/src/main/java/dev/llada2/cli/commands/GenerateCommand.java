@@ -99,6 +99,7 @@ public final class GenerateCommand extends LladaCommand {
             TokenIds ids = TokenIds.resolve(m.config(), name -> tokenizer.map(t -> t.idOf(name)).orElse(OptionalInt.empty()));
             DecodeOptions o = decode.toOptions(ids);
             int[] input = promptIds != null ? promptIds : encode(tokenizer.get(), o, decode.maskSource(ids));
+            decode.checkContext(m.config(), o, input.length, log);
             long loadNanos = System.nanoTime() - t0;
             Terminal.StatusLine status = new Terminal.StatusLine(log, !quiet && Terminal.interactive());
             TokenPrinter printer = json ? null

@@ -1,5 +1,6 @@
 package dev.llada2.cli.options;
 
+import dev.llada2.config.LLaDA2Config;
 import dev.llada2.decode.DecodeOptions;
 import dev.llada2.decode.TokenIds;
 import dev.llada2.errors.LladaException;
@@ -7,6 +8,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
 
 /** The decoding flags shared by {@code generate}, {@code chat} and {@code bench}. */
 public final class DecodeOptionsMixin {
@@ -87,6 +90,28 @@ public final class DecodeOptionsMixin {
      * The options, or a usage error (exit code 2) naming the flag whose value is out of range or that
      * does not apply to the chosen rule.
      */
+    @Option(names = "--allow-long-context", description = "Run even when prompt + --gen-length exceed the model's"
+            + " context (max_position_embeddings); positions past it were never trained.")
+    boolean allowLongContext;
+
+    /**
+     * Refuses a prompt whose generation needs more positions than the model's context (unless
+     * {@code --allow-long-context}, which warns); says so when the prefill is long.
+     */
+    public void checkContext(LLaDA2Config config, DecodeOptions o, int promptLength, PrintWriter log) {
+        int needed = o.positions(promptLength);
+        int context = config.maxPositionEmbeddings();
+        if (needed > context) {
+            String what = "the prompt (" + promptLength + " tokens) and --gen-length " + o.genLength() + " need " + needed
+                    + " positions (whole blocks of " + o.blockLength() + "), more than the model's context of " + context
+                    + " (max_position_embeddings)";
+            if (!allowLongContext) {
+                throw LladaException.input(what + "; shorten them, or pass --allow-long-context to run anyway");
+            }
+            log.println("llada2: warning: " + what + "; running anyway (--allow-long-context): expect degraded output");
+        }
+    }
+
     public DecodeOptions toOptions(TokenIds ids) {
         int eos = noEos ? -1 : (eosId != null ? eosId : ids.eos());
         int mask = maskId != null ? maskId : ids.mask();

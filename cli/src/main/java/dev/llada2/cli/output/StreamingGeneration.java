@@ -47,6 +47,11 @@ public final class StreamingGeneration {
                 }
             }
         };
+        if (prompt.length >= 2 * o.blockLength()) {
+            // the prefill is one forward over the prompt's whole blocks: say what is happening until the first step
+            status.show(String.format("[prefill: %,d prompt tokens]", prompt.length / o.blockLength() * o.blockLength()),
+                    true);
+        }
         DecodeResult r = decode(engine, o, prompt, listener);
         status.clear();
         if (printer != null) {
