@@ -28,11 +28,17 @@ import java.util.Optional;
  * </ul>
  * Keys the official model code does not read ({@code score_function}, {@code norm_topk_prob},
  * {@code norm_head}, {@code router_dtype}, {@code rotary_dim} ...) do not change the computation;
- * where their value differs from what the code does, a note says so. Unknown keys are tolerated.
+ * where their value differs from what the code does, a note says so. Unknown keys are tolerated; the
+ * keys that fix the tensor shapes ({@link #REQUIRED}) are not defaulted, and {@code architectures} and
+ * {@code model_type} must both name LLaDA2 where given.
  */
 public final class ConfigLoader {
 
     static final String ARCHITECTURE = "LLaDA2MoeModelLM";
+
+    /** The keys that fix the tensor shapes: a default for them would only turn into missing-tensor errors. */
+    private static final List<String> REQUIRED = List.of("vocab_size", "hidden_size", "num_hidden_layers",
+            "num_attention_heads");
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -83,6 +89,12 @@ public final class ConfigLoader {
 
         LLaDA2Config read() {
             checkArchitecture();
+            for (String key : REQUIRED) {
+                if (!has(key) || root.get(key).isNull()) {
+                    throw fail("\"" + key + "\" is missing; a LLaDA2 config.json states it (the engine does not guess"
+                            + " the model's shape)");
+                }
+            }
             String act = string("hidden_act", "silu");
             if (!act.equals("silu")) {
                 throw fail("hidden_act \"" + act + "\" is not supported: LLaDA2 uses \"silu\" (SwiGLU)");
@@ -132,26 +144,29 @@ public final class ConfigLoader {
                     string("torch_dtype", string("dtype", "bfloat16")), notes);
         }
 
+        /** Both names must be LLaDA2's where given (a config naming another model is not one), and one must be. */
         private void checkArchitecture() {
             JsonNode archs = root.get("architectures");
-            if (archs != null && !archs.isNull()) {
+            String type = string("model_type", null);
+            if (archs == null || archs.isNull()) {
+                if (type == null) {
+                    throw fail("neither \"architectures\" nor \"model_type\" is set; expected architectures [\""
+                            + ARCHITECTURE + "\"]");
+                }
+            } else {
                 if (!archs.isArray()) {
                     throw fail("\"architectures\" must be a list of names, found " + archs);
                 }
+                boolean found = false;
                 for (JsonNode a : archs) {
-                    if (ARCHITECTURE.equals(a.asText())) {
-                        return;
-                    }
+                    found |= ARCHITECTURE.equals(a.asText());
                 }
-                throw fail("unsupported architecture " + archs + ": this engine runs " + ARCHITECTURE
-                        + " (LLaDA2.0 mini/flash)");
+                if (!found) {
+                    throw fail("unsupported architecture " + archs + ": this engine runs " + ARCHITECTURE
+                            + " (LLaDA2.0 mini/flash)");
+                }
             }
-            String type = string("model_type", null);
-            if (type == null) {
-                throw fail("neither \"architectures\" nor \"model_type\" is set; expected architectures [\""
-                        + ARCHITECTURE + "\"]");
-            }
-            if (!type.startsWith("llada2_moe")) {
+            if (type != null && !type.startsWith("llada2_moe")) {
                 throw fail("unsupported model_type \"" + type + "\": this engine runs llada2_moe ("
                         + ARCHITECTURE + ")");
             }

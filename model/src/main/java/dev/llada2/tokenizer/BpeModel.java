@@ -305,7 +305,11 @@ final class BpeModel {
 
     /** Reads {@code merges}, as {@code "a b"} strings or {@code ["a", "b"]} pairs. */
     private static PairRanks readMerges(Json json, Map<String, Integer> vocab, String continuingSubwordPrefix) {
-        List<Json> entries = json.isAbsent() ? List.of() : json.elements();
+        if (json.isAbsent()) {
+            // without merges every word would be encoded byte by byte: ids the model never saw, silently
+            throw json.error("missing: a BPE model needs its merges (a list, empty only for a byte-level vocabulary)");
+        }
+        List<Json> entries = json.elements();
         PairRanks ranks = new PairRanks(entries.size());
         for (int rank = 0; rank < entries.size(); rank++) {
             Json entry = entries.get(rank);

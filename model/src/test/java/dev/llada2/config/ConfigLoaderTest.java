@@ -68,10 +68,8 @@ class ConfigLoaderTest {
 
     @Test
     void defaultsOfTheOfficialConfigClass() {
-        LLaDA2Config c = parse("{\"model_type\":\"llada2_moe\",\"intermediate_size\":8,\"moe_intermediate_size\":4}");
-        assertEquals(30592, c.vocabSize());
-        assertEquals(1024, c.hiddenSize());
-        assertEquals(24, c.numHiddenLayers());
+        LLaDA2Config c = parse("{\"model_type\":\"llada2_moe\",\"intermediate_size\":8,\"moe_intermediate_size\":4,"
+                + "\"vocab_size\":30592,\"hidden_size\":1024,\"num_hidden_layers\":24,\"num_attention_heads\":16}");
         assertEquals(16, c.numKeyValueHeads(), "num_key_value_heads 0 means one per attention head");
         assertEquals(64, c.headDim());
         assertEquals(1e-5f, c.rmsNormEps());
@@ -85,6 +83,24 @@ class ConfigLoaderTest {
         assertTrue(c.useBias(), "use_bias defaults to true in the official class");
         assertFalse(c.useQkvBias());
         assertTrue(c.maskTokenId().isEmpty());
+    }
+
+    @Test
+    void theShapeKeysAreRequiredAndTheModelMustBeLLaDA2() {
+        for (String key : new String[] {"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads"}) {
+            ObjectNode c;
+            try {
+                c = (ObjectNode) new ObjectMapper().readTree(minimal(""));
+            } catch (JsonProcessingException e) {
+                throw new AssertionError(e);
+            }
+            c.remove(key);
+            LladaException e = assertThrows(LladaException.class, () -> parse(c.toString()));
+            assertContains(e.getMessage(), "test config.json: \"" + key + "\" is missing");
+        }
+        LladaException bert = assertThrows(LladaException.class, () -> parse(minimal("\"model_type\":\"bert\"")));
+        assertContains(bert.getMessage(), "unsupported model_type \"bert\"");
+        assertEquals(3, bert.exitCode());
     }
 
     @Test

@@ -70,6 +70,13 @@ class TokenizerLoadErrorsTest {
     }
 
     @Test
+    void missingMergesAreAnErrorNotAByteLevelFallback() {
+        TokenizerJsonBuilder b = TokenizerJsonBuilder.plain();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) b.json().get("model")).remove("merges");
+        assertStarts("model.merges: missing: a BPE model needs its merges", error(b));
+    }
+
+    @Test
     void malformedModel() {
         assertStarts("model.vocab.b: expected a token id in [0, 16777216), found \"1\"",
                 error(TokenizerJsonBuilder.plain().model("vocab", "{\"a\": 0, \"b\": \"1\"}")));
