@@ -69,9 +69,12 @@ public final class BenchCommand extends LladaCommand {
         }
         requireOutput(output, "table", "json");
         long t0 = System.nanoTime();
-        try (LoadedModel m = model.open(err(), false); Engine engine = engineOptions.create(m, err(), false)) {
+        engineOptions.validate();
+        try (LoadedModel m = model.open(err(), false); Engine engine = engineOptions.create(m, err(), false,
+                () -> decode.toOptions(TokenIds.resolve(m.config(), name -> OptionalInt.empty()), m.config().vocabSize()))) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
-            DecodeOptions o = decode.toOptions(TokenIds.resolve(m.config(), name -> OptionalInt.empty()));
+            DecodeOptions o = decode.toOptions(TokenIds.resolve(m.config(), name -> OptionalInt.empty()),
+                    m.config().vocabSize());
             int[] prompt = promptIds != null ? promptIds : randomPrompt(m.config().vocabSize(), o);
             decode.checkContext(m.config(), o, prompt.length, err());
             List<DecodeOptions> variants = compareCache ? List.of(o.withKvCache(true), o.withKvCache(false)) : List.of(o);

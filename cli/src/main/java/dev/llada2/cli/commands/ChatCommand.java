@@ -62,9 +62,11 @@ public final class ChatCommand extends LladaCommand {
         PrintWriter err = err();
         Tokenizer tokenizer = tokenizerOptions.require(model.dir, "chat");
         boolean terminal = Terminal.interactive();
-        try (LoadedModel m = model.open(err, quiet); Engine engine = engineOptions.create(m, err, quiet)) {
+        engineOptions.validate();
+        try (LoadedModel m = model.open(err, quiet); Engine engine = engineOptions.create(m, err, quiet,
+                () -> decode.toOptions(TokenIds.resolve(m.config(), tokenizer::idOf), m.config().vocabSize()))) {
             TokenIds ids = TokenIds.resolve(m.config(), tokenizer::idOf);
-            DecodeOptions o = decode.toOptions(ids);
+            DecodeOptions o = decode.toOptions(ids, m.config().vocabSize());
             if (!quiet && terminal) {
                 err.println("llada2: chatting with " + model.dir + " (/reset clears the history, /exit or Ctrl-D quits)");
             }

@@ -70,6 +70,7 @@ public final class ForwardCommand extends LladaCommand {
             default -> throw usage("--attention must be block-causal or bidirectional, not '" + attention + "'");
         };
         requireOutputFile("--out", out, force, model.dir);
+        engineOptions.validate();
         try (LoadedModel m = model.open(err(), false); Engine engine = engineOptions.create(m, err(), false)) {
             ForwardTrace trace = new ForwardTrace();
             ForwardResult r = engine.forward(new ForwardRequest(ids, 0, mask, false,

@@ -95,26 +95,30 @@ public final class GenerateCommand extends LladaCommand {
         long t0 = System.nanoTime();
         Optional<Tokenizer> tokenizer = prompt != null
                 ? Optional.of(tokenizerOptions.require(model.dir, "--prompt")) : tokenizerOptions.find(model.dir);
-        try (LoadedModel m = model.open(log, quiet); Engine engine = engineOptions.create(m, log, quiet)) {
+        engineOptions.validate();
+        try (LoadedModel m = model.open(log, quiet)) {
             TokenIds ids = TokenIds.resolve(m.config(), name -> tokenizer.map(t -> t.idOf(name)).orElse(OptionalInt.empty()));
-            DecodeOptions o = decode.toOptions(ids);
+            DecodeOptions o = decode.toOptions(ids, m.config().vocabSize());
             int[] input = promptIds != null ? promptIds : encode(tokenizer.get(), o, decode.maskSource(ids));
             decode.checkContext(m.config(), o, input.length, log);
-            long loadNanos = System.nanoTime() - t0;
-            Terminal.StatusLine status = new Terminal.StatusLine(log, !quiet && Terminal.interactive());
-            TokenPrinter printer = json ? null
-                    : tokenizer.isPresent() && prompt != null ? TokenPrinter.text(out(), tokenizer.get()) : TokenPrinter.ids(out());
-            DecodeResult r;
-            try (TraceWriter tw = trace == null ? null : new TraceWriter(trace)) {
-                r = StreamingGeneration.run(engine, o, input, printer, status, tw);
-            }
-            if (json) {
-                ObjectNode j = resultJson(r, o, loadNanos, engine, decode.eosSource(ids), decode.maskSource(ids));
-                j.put("prompt_length", input.length);
-                tokenizer.ifPresent(t -> j.put("text", t.decode(r.generatedIds(), true)));
-                out().println(j);
-            } else if (!quiet) {
-                log.println(summary(r, loadNanos));
+            // every option is checked before the engine is built and says which backend it chose
+            try (Engine engine = engineOptions.create(m, log, quiet)) {
+                long loadNanos = System.nanoTime() - t0;
+                Terminal.StatusLine status = new Terminal.StatusLine(log, !quiet && Terminal.interactive());
+                TokenPrinter printer = json ? null
+                        : tokenizer.isPresent() && prompt != null ? TokenPrinter.text(out(), tokenizer.get()) : TokenPrinter.ids(out());
+                DecodeResult r;
+                try (TraceWriter tw = trace == null ? null : new TraceWriter(trace)) {
+                    r = StreamingGeneration.run(engine, o, input, printer, status, tw);
+                }
+                if (json) {
+                    ObjectNode j = resultJson(r, o, loadNanos, engine, decode.eosSource(ids), decode.maskSource(ids));
+                    j.put("prompt_length", input.length);
+                    tokenizer.ifPresent(t -> j.put("text", t.decode(r.generatedIds(), true)));
+                    out().println(j);
+                } else if (!quiet) {
+                    log.println(summary(r, loadNanos));
+                }
             }
         }
         return 0;

@@ -2,6 +2,7 @@ package dev.llada2.cli.commands;
 
 import dev.llada2.backend.Backends;
 import dev.llada2.backend.DeviceId;
+import dev.llada2.cli.options.EngineOptions;
 import dev.llada2.backend.DeviceMeasurement;
 import dev.llada2.config.ConfigLoader;
 import dev.llada2.config.ConfigPresets;
@@ -37,7 +38,7 @@ public final class ProfileCommand extends LladaCommand {
     public Integer call() {
         PrintWriter stdout = out();
         PrintWriter err = err();
-        DeviceId id = DeviceId.parse(device);
+        DeviceId id = EngineOptions.parseDevice(spec.commandLine(), device);
         LLaDA2Config shapes = config != null ? ConfigLoader.load(config) : ConfigPresets.load("mini");
         err.println("llada2: measuring " + id + " (about a minute)...");
         DeviceMeasurement m = Backends.require(id.backend()).measure(id, shapes);

@@ -3,6 +3,7 @@ package dev.llada2.cli.commands;
 import dev.llada2.backend.BackendProvider;
 import dev.llada2.backend.Backends;
 import dev.llada2.backend.DeviceId;
+import dev.llada2.cli.options.EngineOptions;
 import dev.llada2.backend.DeviceInfo;
 import dev.llada2.backend.KernelCheck;
 import picocli.CommandLine.Command;
@@ -28,7 +29,7 @@ public final class SelftestCommand extends LladaCommand {
     public Integer call() {
         PrintWriter out = out();
         BackendProvider tornado = Backends.require("tornado");
-        List<DeviceId> devices = device != null ? List.of(DeviceId.parse(device))
+        List<DeviceId> devices = device != null ? List.of(EngineOptions.parseDevice(spec.commandLine(), device))
                 : tornado.devices().stream().map(DeviceInfo::id).toList();
         boolean allPassed = true;
         for (DeviceId id : devices) {

@@ -101,9 +101,11 @@ public final class ServeCommand extends LladaCommand {
         }
         PrintWriter log = err();
         Optional<Tokenizer> tokenizer = tokenizerOptions.find(model.dir);
-        try (LoadedModel m = model.open(log, false); Engine engine = engineOptions.create(m, log, false)) {
+        engineOptions.validate();
+        try (LoadedModel m = model.open(log, false); Engine engine = engineOptions.create(m, log, false,
+                () -> decode.toOptions(TokenIds.resolve(m.config(), name -> OptionalInt.empty()), m.config().vocabSize()))) {
             TokenIds ids = TokenIds.resolve(m.config(), name -> tokenizer.map(t -> t.idOf(name)).orElse(OptionalInt.empty()));
-            DecodeOptions defaults = decode.toOptions(ids);
+            DecodeOptions defaults = decode.toOptions(ids, m.config().vocabSize());
             String name = servedModelName != null ? servedModelName : m.dir().toAbsolutePath().normalize()
                     .getFileName().toString().replaceFirst("\\.gguf$", "");
             LladaServer server = LladaServer.start(new LladaServer.Settings(host, port, maxQueue, requestTimeout,

@@ -86,17 +86,13 @@ public final class DecodeOptionsMixin {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
-    /**
-     * The options, or a usage error (exit code 2) naming the flag whose value is out of range or that
-     * does not apply to the chosen rule.
-     */
     @Option(names = "--allow-long-context", description = "Run even when prompt + --gen-length exceed the model's"
             + " context (max_position_embeddings); positions past it were never trained.")
     boolean allowLongContext;
 
     /**
-     * Refuses a prompt whose generation needs more positions than the model's context (unless
-     * {@code --allow-long-context}, which warns); says so when the prefill is long.
+     * Refuses a prompt whose generation needs more positions than the model's context (bad input,
+     * exit 3) unless {@code --allow-long-context}, which warns.
      */
     public void checkContext(LLaDA2Config config, DecodeOptions o, int promptLength, PrintWriter log) {
         int needed = o.positions(promptLength);
@@ -112,7 +108,14 @@ public final class DecodeOptionsMixin {
         }
     }
 
-    public DecodeOptions toOptions(TokenIds ids) {
+    /**
+     * The options, or a usage error (exit code 2) naming the flag whose value is out of range or that
+     * does not apply to the chosen rule; {@code --eos-id} and {@code --mask-id} must lie in
+     * the vocabulary of {@code vocabSize} tokens.
+     */
+    public DecodeOptions toOptions(TokenIds ids, int vocabSize) {
+        requireInVocabulary("--eos-id", eosId, vocabSize);
+        requireInVocabulary("--mask-id", maskId, vocabSize);
         int eos = noEos ? -1 : (eosId != null ? eosId : ids.eos());
         int mask = maskId != null ? maskId : ids.mask();
         DecodeOptions.Decoding rule = decoding();
@@ -133,6 +136,12 @@ public final class DecodeOptionsMixin {
                     penaltyLambda);
         } catch (LladaException e) {
             throw usage(e.getMessage());
+        }
+    }
+
+    private void requireInVocabulary(String option, Integer id, int vocabSize) {
+        if (id != null && id >= vocabSize) {
+            throw usage(option + " " + id + " is outside the model's vocabulary 0.." + (vocabSize - 1));
         }
     }
 

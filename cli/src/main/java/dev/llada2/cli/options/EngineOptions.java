@@ -16,9 +16,13 @@ import dev.llada2.profiles.fit.WeightDtypes;
 import dev.llada2.runtime.Engine;
 import dev.llada2.weights.LoadedModel;
 import dev.llada2.weights.Matrix;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Optional;
 
 /** {@code --backend}, {@code --device} or {@code --profile}: where the model runs. */
@@ -39,8 +43,41 @@ public final class EngineOptions {
                     + " Implies its backend.")
     public String device;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /**
+     * Checks the flags themselves (a usage error, exit 2): the backend name, the device id, and that
+     * --profile comes alone. Commands call it before opening the model; {@link #create} calls it too.
+     */
+    public void validate() {
+        if (!List.of("cpu", "tornado", "auto").contains(backend)) {
+            throw usage("--backend must be cpu, tornado or auto, not \"" + backend + "\"");
+        }
+        if (profile != null && (device != null || !backend.equals("auto"))) {
+            throw usage("--profile places the model itself; drop --backend/--device");
+        }
+        if (device != null) {
+            DeviceId id = parseDevice(command.commandLine(), device);
+            if (!backend.equals("auto") && !backend.equals(id.backend())) {
+                throw usage("--device " + device + " belongs to backend " + id.backend() + ", not --backend " + backend);
+            }
+        }
+    }
+
     /** Builds the engine and says on {@code log} which backend and device it chose and why. */
     public Engine create(LoadedModel model, PrintWriter log, boolean quiet) {
+        return create(model, log, quiet, () -> { });
+    }
+
+    /**
+     * As {@link #create(LoadedModel, PrintWriter, boolean)}, after {@code checksFirst}: the command's
+     * checks that need the model (decoding ids against its vocabulary), so a bad option is reported
+     * before the engine is built and announced.
+     */
+    public Engine create(LoadedModel model, PrintWriter log, boolean quiet, Runnable checksFirst) {
+        validate();
+        checksFirst.run();
         if (profile != null) {
             return fromProfile(model, log, quiet);
         }
@@ -48,10 +85,6 @@ public final class EngineOptions {
         String why;
         if (device != null) {
             id = DeviceId.parse(device);
-            if (!backend.equals("auto") && !backend.equals(id.backend())) {
-                throw LladaException.input("--device " + device + " belongs to backend " + id.backend()
-                        + ", not --backend " + backend);
-            }
             why = "device " + id + " requested";
         } else {
             switch (backend) {
@@ -76,7 +109,7 @@ public final class EngineOptions {
                         why = "the model is quantized (" + block.get() + "), which only the CPU engine computes so far";
                     }
                 }
-                default -> throw LladaException.input("--backend must be cpu, tornado or auto, not \"" + backend + "\"");
+                default -> throw new IllegalStateException("validate() accepted --backend " + backend);
             }
         }
         BackendProvider provider = Backends.require(id.backend());
@@ -87,11 +120,21 @@ public final class EngineOptions {
         return engine;
     }
 
+    /** A {@code --device} value, or a usage error (exit 2) saying how device ids are written. */
+    public static DeviceId parseDevice(CommandLine commandLine, String text) {
+        try {
+            return DeviceId.parse(text);
+        } catch (LladaException e) {
+            throw new CommandLine.ParameterException(commandLine, "--device: " + e.getMessage());
+        }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(command.commandLine(), message);
+    }
+
     /** Plans the profile for this model, warns when it does not fit, and builds the multi-device engine. */
     private Engine fromProfile(LoadedModel model, PrintWriter log, boolean quiet) {
-        if (device != null || !backend.equals("auto")) {
-            throw LladaException.input("--profile places the model itself; drop --backend/--device");
-        }
         Plan plan = Planner.plan(model.config(), ProfileLoader.load(profile), PlanOptions.defaults(),
                 WeightDtypes.fromCheckpoint(model.checkpoint().dtypes(), model.config()), HostResources.detect());
         if (!plan.fits()) {
