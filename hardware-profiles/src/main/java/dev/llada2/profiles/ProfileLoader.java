@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.llada2.backend.DeviceId;
 import dev.llada2.errors.LladaException;
+import dev.llada2.io.IoErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,7 +75,7 @@ public final class ProfileLoader {
         } catch (NoSuchFileException e) {
             throw LladaException.input(file + ": profile file not found");
         } catch (IOException e) {
-            throw LladaException.input(file + ": cannot read the profile: " + e.getMessage(), e);
+            throw LladaException.input(file + ": cannot read the profile: " + IoErrors.reason(file, e), e);
         }
         return parse(text, file.toString());
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.llada2.errors.LladaException;
+import dev.llada2.io.IoErrors;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -176,7 +177,7 @@ public final class Checkpoint implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw LladaException.input(index + ": not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw LladaException.input(index + ": cannot read: " + e.getMessage());
+            throw LladaException.input(index + ": cannot read: " + IoErrors.reason(index, e));
         }
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject()) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.llada2.errors.LladaException;
+import dev.llada2.io.IoErrors;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -84,7 +85,7 @@ public final class SafetensorsFile {
         } catch (NoSuchFileException e) {
             throw fail(file, "file not found");
         } catch (IOException e) {
-            throw fail(file, "cannot map: " + e.getMessage());
+            throw fail(file, "cannot map: " + IoErrors.reason(file, e));
         }
         long size = all.byteSize();
         long headerLen = all.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);

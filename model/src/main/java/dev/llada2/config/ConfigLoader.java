@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.llada2.errors.LladaException;
+import dev.llada2.io.IoErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ public final class ConfigLoader {
             throw LladaException.input(file + ": not found (a LLaDA2 model directory holds config.json"
                     + " next to its *.safetensors files)");
         } catch (IOException e) {
-            throw LladaException.input(file + ": cannot read: " + e.getMessage(), e);
+            throw LladaException.input(file + ": cannot read: " + IoErrors.reason(file, e), e);
         }
         return parse(text, file.toString());
     }

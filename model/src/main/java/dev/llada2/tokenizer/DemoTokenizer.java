@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llada2.errors.LladaException;
+import dev.llada2.io.IoErrors;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -160,7 +161,7 @@ public final class DemoTokenizer {
         try {
             mapper.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
         } catch (IOException e) {
-            throw LladaException.input(file + ": cannot write the demo tokenizer: " + e.getMessage(), e);
+            throw LladaException.input(file + ": cannot write the demo tokenizer: " + IoErrors.reason(file, e), e);
         }
         // Order of SPECIAL_TOKENS: endoftext, mask, role_end, <role>, </role>.
         return new LLaDA2SpecialTokens(ids[1], ids[0], ids[2], ids[3], ids[4], file.toAbsolutePath());

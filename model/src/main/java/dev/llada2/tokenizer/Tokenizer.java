@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.llada2.errors.LladaException;
+import dev.llada2.io.IoErrors;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -88,7 +89,7 @@ public final class Tokenizer {
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr() + ")"), e);
         } catch (IOException e) {
-            throw LladaException.input(file + ": cannot read: " + e.getMessage(), e);
+            throw LladaException.input(file + ": cannot read: " + IoErrors.reason(file, e), e);
         }
         return fromJson(file, root);
     }

@@ -72,6 +72,12 @@ class AtomicFileTest {
                 () -> AtomicFile.writeString(tmp.resolve("no/such/out.json"), "{}"));
         assertContains(missing.getMessage(), "no such directory: " + tmp.resolve("no"));
         assertEquals("it is a directory, a file is expected", IoErrors.unreadable(tmp));
+        // as root every file is writable, so the errno cases are given as the JDK reports them
+        Path p = tmp.resolve("x");
+        assertEquals("permission denied", IoErrors.reason(p, new java.nio.file.AccessDeniedException(p.toString())));
+        assertEquals("read-only file system", IoErrors.reason(p,
+                new java.nio.file.FileSystemException(p.toString(), null, "Read-only file system")));
+        assertEquals("no space left on the device", IoErrors.reason(p, new java.io.IOException("No space left on device")));
         assertEquals("no such file", IoErrors.unreadable(tmp.resolve("missing.json")));
     }
 }

@@ -96,6 +96,10 @@ public final class GenerateCommand extends LladaCommand {
         Optional<Tokenizer> tokenizer = prompt != null
                 ? Optional.of(tokenizerOptions.require(model.dir, "--prompt")) : tokenizerOptions.find(model.dir);
         engineOptions.validate();
+        if (trace != null) {
+            // a trace is a log, replaced freely; never a file of the model
+            requireOutputFile("--trace", trace, true, model.dir);
+        }
         try (LoadedModel m = model.open(log, quiet)) {
             TokenIds ids = TokenIds.resolve(m.config(), name -> tokenizer.map(t -> t.idOf(name)).orElse(OptionalInt.empty()));
             DecodeOptions o = decode.toOptions(ids, m.config().vocabSize());

@@ -14,6 +14,7 @@ import dev.llada2.weights.LoadedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import dev.llada2.io.IoErrors;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -127,7 +128,7 @@ public final class QuantizeCommand extends LladaCommand {
         try {
             return new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw LladaException.input(file + ": cannot read the tokenizer: " + e.getMessage(), e);
+            throw LladaException.input(file + ": cannot read the tokenizer: " + IoErrors.reason(file, e), e);
         }
     }
 

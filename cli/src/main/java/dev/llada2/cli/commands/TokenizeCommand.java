@@ -6,17 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llada2.cli.options.TokenizerSourceOptions;
 import dev.llada2.cli.output.Json;
 import dev.llada2.errors.LladaException;
+import dev.llada2.io.Utf8Lines;
 import dev.llada2.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** {@code llada2 tokenize}: text to ids, one text or a JSONL batch. */
@@ -72,33 +69,26 @@ public final class TokenizeCommand extends LladaCommand {
             }
             return 0;
         }
-        try (BufferedReader lines = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = lines.readLine()) != null) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode node;
-                try {
-                    node = Json.MAPPER.readTree(line);
-                } catch (IOException e) {
-                    throw LladaException.input(input + ": line " + n + " is not JSON: " + e.getMessage());
-                }
-                if (node == null || !node.isObject() || !node.path("text").isTextual()) {
-                    throw LladaException.input(input + ": line " + n + " must be an object with a string \"text\"");
-                }
-                int[] ids = tokenizer.encode(node.get("text").asText(), !noSpecialTokens);
-                ObjectNode o = Json.object();
-                o.set("ids", Json.ints(ids));
-                o.put("decoded", tokenizer.decode(ids, false));
-                out.println(o);
+        int n = 0;
+        for (String line : Utf8Lines.read(input, "--input " + input)) {
+            n++;
+            if (line.isBlank()) {
+                continue;
             }
-        } catch (NoSuchFileException e) {
-            throw LladaException.input("--input " + input + ": file not found");
-        } catch (IOException e) {
-            throw LladaException.input("--input " + input + ": cannot read: " + e.getMessage(), e);
+            JsonNode node;
+            try {
+                node = Json.MAPPER.readTree(line);
+            } catch (IOException e) {
+                throw LladaException.input(input + ": line " + n + " is not JSON: " + e.getMessage());
+            }
+            if (node == null || !node.isObject() || !node.path("text").isTextual()) {
+                throw LladaException.input(input + ": line " + n + " must be an object with a string \"text\"");
+            }
+            int[] ids = tokenizer.encode(node.get("text").asText(), !noSpecialTokens);
+            ObjectNode o = Json.object();
+            o.set("ids", Json.ints(ids));
+            o.put("decoded", tokenizer.decode(ids, false));
+            out.println(o);
         }
         return 0;
     }

@@ -3,6 +3,7 @@ package dev.llada2.cli.output;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llada2.decode.StepRecord;
 import dev.llada2.errors.LladaException;
+import dev.llada2.io.IoErrors;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -26,7 +27,7 @@ public final class TraceWriter implements AutoCloseable {
         try {
             this.out = Files.newBufferedWriter(file);
         } catch (IOException e) {
-            throw LladaException.input("--trace " + file + ": cannot write: " + e.getMessage(), e);
+            throw LladaException.input("--trace " + file + ": cannot write: " + IoErrors.reason(file, e), e);
         }
     }
 

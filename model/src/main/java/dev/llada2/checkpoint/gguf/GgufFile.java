@@ -1,6 +1,7 @@
 package dev.llada2.checkpoint.gguf;
 
 import dev.llada2.errors.LladaException;
+import dev.llada2.io.IoErrors;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -108,7 +109,7 @@ public final class GgufFile {
         } catch (NoSuchFileException e) {
             throw LladaException.input(file + ": file not found");
         } catch (IOException e) {
-            throw LladaException.input(file + ": cannot map: " + e.getMessage(), e);
+            throw LladaException.input(file + ": cannot map: " + IoErrors.reason(file, e), e);
         }
         return new Parser(file, all).parse();
     }

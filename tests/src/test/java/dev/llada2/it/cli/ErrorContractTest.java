@@ -69,6 +69,38 @@ class ErrorContractTest {
         assertFalse(missing.err().contains("missing tensors"), missing.err());
     }
 
+    @Test
+    void ioErrorsSayWhy() throws Exception {
+        Path file = tmp.resolve("a-file");
+        Files.writeString(file, "x");
+        Path dirModel = copyOfTiny("dir-model");
+        Files.delete(dirModel.resolve("model.safetensors"));
+        Files.createDirectory(dirModel.resolve("model.safetensors"));
+        Cli dir = Cli.run("info", "--model", dirModel.toString());
+        assertEquals(3, dir.exitCode(), dir.toString());
+        assertContains(dir.err(), "model.safetensors: cannot map: it is a directory, a file is expected");
+        Cli underFile = Cli.run("info", "--model", file.resolve("m").toString());
+        assertEquals(3, underFile.exitCode(), underFile.toString());
+        assertContains(underFile.err(), "not a directory: " + file + " is a file");
+        Cli trace = Cli.run("generate", "--model", TINY, "--prompt-ids", "1,2", "--trace",
+                tmp.resolve("no/t.jsonl").toString());
+        assertUsage(trace, "--trace " + tmp.resolve("no/t.jsonl") + ": no such directory: " + tmp.resolve("no"));
+        Cli traceOnModel = Cli.run("generate", "--model", TINY, "--prompt-ids", "1,2", "--trace",
+                SharedData.model("tiny").resolve("config.json").toString());
+        assertUsage(traceOnModel, "is the model being read or one of its files");
+        Path tokenizer = SharedData.tokenizers().resolve("qwen3/tokenizer.json");
+        Path input = tmp.resolve("in.jsonl");
+        Files.write(input, new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', 'a', '"', '}', '\n',
+                '{', '"', 't', 'e', 'x', 't', '"', ':', '"', 'a', (byte) 0xC3, '(', '"', '}', '\n'});
+        Cli utf8 = Cli.run("tokenize", "--tokenizer", tokenizer.toString(), "--input", input.toString());
+        assertEquals(3, utf8.exitCode(), utf8.toString());
+        assertContains(utf8.err(), "--input " + input + ": line 2 is not valid UTF-8: byte offset 23 in the file"
+                + " (byte 11 of the line) starts the invalid sequence c3");
+        Cli inputDir = Cli.run("tokenize", "--tokenizer", tokenizer.toString(), "--input", tmp.toString());
+        assertEquals(3, inputDir.exitCode(), inputDir.toString());
+        assertContains(inputDir.err(), "cannot read: it is a directory, a file is expected");
+    }
+
     private Path copyOfTiny(String name) throws Exception {
         Path dir = tmp.resolve(name);
         Files.createDirectories(dir);
