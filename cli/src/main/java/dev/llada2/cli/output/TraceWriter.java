@@ -47,8 +47,10 @@ public final class TraceWriter implements AutoCloseable {
         try {
             out.write(o.toString());
             out.newLine();
+            // one line per forward reaches the file at once: an interrupted run (Ctrl-C) keeps the forwards done
+            out.flush();
         } catch (IOException e) {
-            throw LladaException.runtime("--trace " + file + ": write failed: " + e.getMessage(), e);
+            throw LladaException.runtime("--trace " + file + ": write failed: " + IoErrors.reason(file, e), e);
         }
     }
 
@@ -57,7 +59,7 @@ public final class TraceWriter implements AutoCloseable {
         try {
             out.close();
         } catch (IOException e) {
-            throw LladaException.runtime("--trace " + file + ": close failed: " + e.getMessage(), e);
+            throw LladaException.runtime("--trace " + file + ": close failed: " + IoErrors.reason(file, e), e);
         }
     }
 }

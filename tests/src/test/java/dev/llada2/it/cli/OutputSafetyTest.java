@@ -40,6 +40,26 @@ class OutputSafetyTest {
     }
 
     @Test
+    void anInterruptedGenerateKeepsItsTraceAndOutputSoFar() throws Exception {
+        Path trace = tmp.resolve("steps.jsonl");
+        try (Launched p = Launched.start(tmp, "generate", "--model", TINY.toString(), "--prompt-ids", "1,2,3",
+                "--gen-length", "4000", "--no-eos", "--backend", "cpu", "--trace", trace.toString())) {
+            assertTrue(p.awaitWhileRunning(() -> lines(trace).size() >= 3 && tmp.resolve("stdout.txt").toFile().length() > 0),
+                    "forwards are traced, and tokens printed, as they happen");
+            p.interrupt();
+            assertEquals(130, p.waitFor(), "Ctrl-C exits with 128 + SIGINT: " + p.stderr());
+        }
+        List<String> steps = lines(trace);
+        assertTrue(steps.size() >= 3, "the forwards done are in the trace: " + steps.size());
+        for (String line : steps) {
+            assertTrue(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).has("committed_tokens"),
+                    "every line is a complete JSON record: " + line);
+        }
+        assertTrue(Files.readString(tmp.resolve("stdout.txt")).matches("\\d+(,\\d+)*,?\\s*"),
+                "the ids streamed before the interrupt are on stdout");
+    }
+
+    @Test
     void initRandomRefusesANonEmptyDirectoryWithoutForce() throws Exception {
         Path out = tmp.resolve("model");
         assertEquals(0, Cli.run("init-random", "--out", out.toString()).exitCode());
@@ -103,6 +123,14 @@ class OutputSafetyTest {
         assertEquals(2, r.exitCode(), r.toString());
         assertContains(r.err(), "--shards 1000: this model's tensors make only ", "ask for at most ");
         assertFalse(Files.exists(tmp.resolve("m")));
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static List<String> names(Path dir) {
