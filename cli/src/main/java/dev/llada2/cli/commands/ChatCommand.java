@@ -60,7 +60,8 @@ public final class ChatCommand extends LladaCommand {
     public Integer call() {
         PrintWriter out = out();
         PrintWriter err = err();
-        Tokenizer tokenizer = tokenizerOptions.require(model.dir, "chat");
+        Tokenizer tokenizer = tokenizerOptions.require(model.dir, "chat",
+                "without one, `llada2 generate --prompt-ids ID,...` generates from token ids");
         boolean terminal = Terminal.interactive();
         engineOptions.validate();
         try (LoadedModel m = model.open(err, quiet); Engine engine = engineOptions.create(m, err, quiet,

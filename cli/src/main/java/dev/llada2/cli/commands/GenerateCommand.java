@@ -94,7 +94,8 @@ public final class GenerateCommand extends LladaCommand {
         PrintWriter log = err();
         long t0 = System.nanoTime();
         Optional<Tokenizer> tokenizer = prompt != null
-                ? Optional.of(tokenizerOptions.require(model.dir, "--prompt")) : tokenizerOptions.find(model.dir);
+                ? Optional.of(tokenizerOptions.require(model.dir, "--prompt", "give token ids (--prompt-ids) and read ids back"))
+                : tokenizerOptions.find(model.dir);
         engineOptions.validate();
         if (trace != null) {
             // a trace is a log, replaced freely; never a file of the model

@@ -38,11 +38,14 @@ public final class TokenizerOptions {
         return Optional.empty();
     }
 
-    /** The tokenizer, or a clear error saying what {@code purpose} needs and how to proceed without it. */
-    public Tokenizer require(Path modelDir, String purpose) {
+    /**
+     * The tokenizer, or a clear error saying what {@code purpose} needs and how to proceed without it:
+     * {@code withoutIt} names the way out the command offers (null when it has none).
+     */
+    public Tokenizer require(Path modelDir, String purpose, String withoutIt) {
         return find(modelDir).orElseThrow(() -> LladaException.input((modelDir == null ? "no model directory"
                 : Files.isRegularFile(modelDir) ? modelDir + " stores no vocabulary (tokenizer.ggml.model is \"none\")"
-                : modelDir + " has no tokenizer.json") + ": " + purpose + " needs a tokenizer. Pass --tokenizer FILE,"
-                + " or give token ids (--prompt-ids) and read ids back."));
+                : modelDir + " has no tokenizer.json") + ": " + purpose + " needs a tokenizer. Pass --tokenizer FILE"
+                + (withoutIt == null ? "." : ", or " + withoutIt + ".")));
     }
 }

@@ -26,6 +26,6 @@ public final class TokenizerSourceOptions {
         if (modelDir == null && tokenizer.file == null) {
             throw new ParameterException(command.commandLine(), "give --model DIR or --tokenizer FILE");
         }
-        return tokenizer.require(modelDir, purpose);
+        return tokenizer.require(modelDir, purpose, null);
     }
 }

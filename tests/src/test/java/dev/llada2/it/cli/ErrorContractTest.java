@@ -101,6 +101,19 @@ class ErrorContractTest {
         assertContains(inputDir.err(), "cannot read: it is a directory, a file is expected");
     }
 
+    @Test
+    void errorsSuggestOnlyWhatTheCommandHas() {
+        Cli chat = Cli.run("chat", "--model", TINY);
+        assertEquals(3, chat.exitCode(), chat.toString());
+        assertContains(chat.err(), "chat needs a tokenizer", "`llada2 generate --prompt-ids ID,...`");
+        Cli tokenize = Cli.run("tokenize", "--model", TINY, "--text", "hi");
+        assertEquals(3, tokenize.exitCode(), tokenize.toString());
+        assertContains(tokenize.err(), "needs a tokenizer. Pass --tokenizer FILE.");
+        assertFalse(tokenize.err().contains("--prompt-ids"), tokenize.err());
+        Cli generate = Cli.run("generate", "--model", TINY, "--prompt", "hi");
+        assertContains(generate.err(), "--prompt needs a tokenizer", "give token ids (--prompt-ids)");
+    }
+
     private Path copyOfTiny(String name) throws Exception {
         Path dir = tmp.resolve(name);
         Files.createDirectories(dir);
