@@ -57,42 +57,40 @@ public final class NonFiniteScan {
         };
     }
 
+    /** What value {@code i} is: {@link #FINITE}, {@link #NAN} or {@link #INFINITE}. */
+    private interface Kind {
+        int of(long i);
+    }
+
+    private static final int FINITE = 0;
+    private static final int NAN = 1;
+    private static final int INFINITE = 2;
+
+    /** fp16/bf16 values {@code stride} bytes apart: non-finite when the exponent bits are all ones. */
     private static Finding halves(String name, MemorySegment d, long n, int stride, long offset, int exponent, int mantissa) {
-        long nans = 0;
-        long infs = 0;
-        long first = -1;
-        for (long i = 0; i < n; i++) {
+        return count(name, n, i -> {
             int bits = d.get(TensorReader.SHORT_LE, offset + i * stride);
-            if ((bits & exponent) == exponent) {
-                if ((bits & mantissa) != 0) {
-                    nans++;
-                } else {
-                    infs++;
-                }
-                if (first < 0) {
-                    first = i;
-                }
-            }
-        }
-        return nans + infs == 0 ? null : new Finding(name, nans, infs, first);
+            return (bits & exponent) != exponent ? FINITE : (bits & mantissa) != 0 ? NAN : INFINITE;
+        });
     }
 
     private static Finding floats(String name, MemorySegment d) {
+        return count(name, d.byteSize() / 4, i -> {
+            float v = d.get(TensorReader.FLOAT_LE, 4 * i);
+            return Float.isFinite(v) ? FINITE : Float.isNaN(v) ? NAN : INFINITE;
+        });
+    }
+
+    private static Finding count(String name, long n, Kind kind) {
         long nans = 0;
         long infs = 0;
         long first = -1;
-        long n = d.byteSize() / 4;
         for (long i = 0; i < n; i++) {
-            float v = d.get(TensorReader.FLOAT_LE, 4 * i);
-            if (!Float.isFinite(v)) {
-                if (Float.isNaN(v)) {
-                    nans++;
-                } else {
-                    infs++;
-                }
-                if (first < 0) {
-                    first = i;
-                }
+            int k = kind.of(i);
+            if (k != FINITE) {
+                nans += k == NAN ? 1 : 0;
+                infs += k == INFINITE ? 1 : 0;
+                first = first < 0 ? i : first;
             }
         }
         return nans + infs == 0 ? null : new Finding(name, nans, infs, first);
