@@ -7,7 +7,6 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
@@ -46,7 +45,7 @@ public final class MatMul {
 
     /** Per-thread buffers, fixed size (about 45 KB with 16 lanes). */
     private static final class Scratch {
-        final float[] widened = new float[PANEL_ROWS * PANEL_COLS];
+        final float[] widened = new float[PANEL_COLS];
         /** The panel the tiles read: off the heap, so its vectors start on cache lines (a heap array's do not). */
         final MemorySegment panel = Arena.ofAuto().allocate(4L * PANEL_ROWS * PANEL_COLS, 64);
         final float[] tail = new float[PANEL_ROWS * L];
@@ -125,9 +124,8 @@ public final class MatMul {
         for (int c0 = 0; c0 < kv; c0 += PANEL_COLS) {
             int width = Math.min(PANEL_COLS, kv - c0);
             for (int r = 0; r < rc; r++) {
-                format.decode(w.data(), (long) (n + r) * k + c0, width, sc.widened, r * width);
+                format.decode(w.data(), (long) (n + r) * k + c0, width, sc.widened, sc.panel, 4L * r * width);
             }
-            MemorySegment.copy(sc.widened, 0, sc.panel, ValueLayout.JAVA_FLOAT, 0, rc * width);
             tiles(sc.panel, width, rc, x, t0 * k + c0, k, tc, acc);
         }
         if (kv < k) {
@@ -143,27 +141,30 @@ public final class MatMul {
     /**
      * One panel ({@code rc} rows of {@code width} columns, row stride {@code width}) against
      * {@code tc} tokens ({@code x[xo + j*xs ..]}): accumulator of row r, token j at
-     * {@code acc[(r * tc + j) * L]}.
+     * {@code acc[(r * tc + j) * L]}. Tokens are the outer loop, so a group's activations (12 KB)
+     * are read from L2 once and meet every row of the panel while in L1.
      */
     private static void tiles(MemorySegment p, int width, int rc, float[] x, int xo, int xs, int tc, float[] acc) {
         int as = tc * L;
-        int r = 0;
-        for (; r + 4 <= rc; r += 4) {
-            int po = r * width;
-            int ao = r * as;
-            int j = 0;
-            for (; j + 6 <= tc; j += 6) {
-                tile4x6(p, po, width, x, xo + j * xs, xs, acc, ao + j * L, as, width);
-            }
-            for (; j + 3 <= tc; j += 3) {
-                tile4x3(p, po, width, x, xo + j * xs, xs, acc, ao + j * L, as, width);
-            }
-            for (; j < tc; j++) {
-                tile4x1(p, po, width, x, xo + j * xs, xs, acc, ao + j * L, as, width);
+        int rows4 = rc - rc % 4;
+        int j = 0;
+        for (; j + 6 <= tc; j += 6) {
+            for (int r = 0; r < rows4; r += 4) {
+                tile4x6(p, r * width, width, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
             }
         }
-        for (; r < rc; r++) {
-            for (int j = 0; j < tc; j++) {
+        for (; j + 3 <= tc; j += 3) {
+            for (int r = 0; r < rows4; r += 4) {
+                tile4x3(p, r * width, width, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
+            }
+        }
+        for (; j < tc; j++) {
+            for (int r = 0; r < rows4; r += 4) {
+                tile4x1(p, r * width, width, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
+            }
+        }
+        for (int r = rows4; r < rc; r++) {
+            for (j = 0; j < tc; j++) {
                 tile1x1(p, r * width, x, xo + j * xs, acc, r * as + j * L, width);
             }
         }
