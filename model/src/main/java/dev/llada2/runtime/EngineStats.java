@@ -1,10 +1,12 @@
 package dev.llada2.runtime;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Counters an engine keeps: forwards run, bytes handed over between devices (activations crossing
- * a device boundary inside a forward) and bytes moved between host and accelerator.
+ * a device boundary inside a forward), bytes moved between host and accelerator, and the time spent
+ * in each {@link ForwardPart} (by engines that account it: the CPU engine).
  */
 public final class EngineStats {
 
@@ -12,6 +14,7 @@ public final class EngineStats {
     private final AtomicLong handoffBytes = new AtomicLong();
     private final AtomicLong hostToDeviceBytes = new AtomicLong();
     private final AtomicLong deviceToHostBytes = new AtomicLong();
+    private final AtomicLongArray partNanos = new AtomicLongArray(ForwardPart.values().length);
 
     public void countForward() {
         forwards.incrementAndGet();
@@ -27,6 +30,26 @@ public final class EngineStats {
 
     public void addDeviceToHost(long bytes) {
         deviceToHostBytes.addAndGet(bytes);
+    }
+
+    /** Adds the time since {@code since} (a {@link System#nanoTime()}) to {@code part}; returns now. */
+    public long lap(ForwardPart part, long since) {
+        long now = System.nanoTime();
+        addTime(part, now - since);
+        return now;
+    }
+
+    public void addTime(ForwardPart part, long nanos) {
+        partNanos.addAndGet(part.ordinal(), nanos);
+    }
+
+    /** The time of all parts so far. */
+    public long partNanosTotal() {
+        long sum = 0;
+        for (int i = 0; i < partNanos.length(); i++) {
+            sum += partNanos.get(i);
+        }
+        return sum;
     }
 
     public long forwards() {
@@ -47,13 +70,27 @@ public final class EngineStats {
 
     /** A copy of the current values, for differences before/after a step. */
     public Snapshot snapshot() {
-        return new Snapshot(forwards(), handoffBytes(), hostToDeviceBytes(), deviceToHostBytes());
+        long[] parts = new long[partNanos.length()];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = partNanos.get(i);
+        }
+        return new Snapshot(forwards(), handoffBytes(), hostToDeviceBytes(), deviceToHostBytes(), parts);
     }
 
-    public record Snapshot(long forwards, long handoffBytes, long hostToDeviceBytes, long deviceToHostBytes) {
+    /** @param partNanos nanoseconds per {@link ForwardPart}, indexed by ordinal (all 0 if not accounted) */
+    public record Snapshot(long forwards, long handoffBytes, long hostToDeviceBytes, long deviceToHostBytes,
+                           long[] partNanos) {
         public Snapshot minus(Snapshot o) {
+            long[] parts = new long[partNanos.length];
+            for (int i = 0; i < parts.length; i++) {
+                parts[i] = partNanos[i] - o.partNanos[i];
+            }
             return new Snapshot(forwards - o.forwards, handoffBytes - o.handoffBytes,
-                    hostToDeviceBytes - o.hostToDeviceBytes, deviceToHostBytes - o.deviceToHostBytes);
+                    hostToDeviceBytes - o.hostToDeviceBytes, deviceToHostBytes - o.deviceToHostBytes, parts);
+        }
+
+        public long partNanos(ForwardPart part) {
+            return partNanos[part.ordinal()];
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.llada2.decode.DecodeOptions;
 import dev.llada2.decode.TokenIds;
 import dev.llada2.perf.e2e.DecodeBench;
 import dev.llada2.runtime.Engine;
+import dev.llada2.runtime.ForwardPart;
 import dev.llada2.weights.LoadedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,7 +32,8 @@ import java.util.SplittableRandom;
         footerHeading = "%nExamples:%n",
         footer = {"  llada2 init-random --preset mini --layers 4 --out /tmp/mini4",
                 "  llada2 bench --model /tmp/mini4 --prompt-length 40 --gen-length 64 --no-eos --compare-cache",
-                "  llada2 bench --model DIR --prompt-ids 1,2,3 --runs 5 --output json"})
+                "  llada2 bench --model DIR --prompt-ids 1,2,3 --runs 5 --output json",
+                "  llada2 bench --model /tmp/mini4 --backend cpu --gen-length 64 --no-eos --breakdown"})
 public final class BenchCommand extends LladaCommand {
 
     @Mixin
@@ -58,6 +60,11 @@ public final class BenchCommand extends LladaCommand {
 
     @Option(names = "--compare-cache", description = "Run with the KV cache and without it, and report the speed-up.")
     boolean compareCache;
+
+    @Option(names = "--breakdown", description = "Also report where a denoising forward's time goes: embedding,"
+            + " attention (projections, rope, scores), norms, router, routed experts, shared expert, dense MLP, final"
+            + " norm and head, decoding bookkeeping (engines that account their parts: the CPU engine).")
+    boolean breakdown;
 
     @Option(names = "--output", defaultValue = "table", paramLabel = "table|json", description = "Report format.")
     String output;
@@ -86,9 +93,12 @@ public final class BenchCommand extends LladaCommand {
             }
             status.clear();
             if (output.equals("json")) {
-                out().println(json(engine, m, prompt.length, loadSeconds, variants, reports));
+                out().println(json(engine, m, prompt.length, loadSeconds, variants, reports, breakdown));
             } else {
                 printTable(engine, prompt.length, loadSeconds, variants, reports);
+                if (breakdown) {
+                    printBreakdown(variants, reports);
+                }
             }
         }
         return 0;
@@ -115,16 +125,18 @@ public final class BenchCommand extends LladaCommand {
                 engine.describe(), promptLength, o.genLength(), o.blockLength(), o.decoding().label(), o.threshold(),
                 o.decoding() == DecodeOptions.Decoding.JOINT ? String.format(", edit threshold %.2f", o.editThreshold())
                         : "", loadSeconds);
-        out().printf("%-9s %4s %7s %8s %8s %9s %10s %13s %10s %12s %12s%n", "mode", "run", "tokens", "forwards",
-                "tok/fwd", "tok/s", "fwd min ms", "fwd median ms", "prefill ms", "handoff MB", "dev->host KB");
+        out().printf("%-9s %4s %7s %8s %8s %9s %10s %13s %11s %10s %12s %12s%n", "mode", "run", "tokens", "forwards",
+                "tok/fwd", "tok/s", "fwd min ms", "fwd median ms", "fwd mean ms", "prefill ms", "handoff MB",
+                "dev->host KB");
         for (int v = 0; v < variants.size(); v++) {
             String mode = variants.get(v).kvCache() ? "kv-cache" : "no-cache";
             List<DecodeBench.Run> rs = reports.get(v).runs();
             for (int i = 0; i < rs.size(); i++) {
                 DecodeBench.Run r = rs.get(i);
-                out().printf("%-9s %4d %7d %8d %8.2f %9.2f %10.1f %13.1f %10.1f %12.2f %12.1f%n", mode, i + 1,
+                out().printf("%-9s %4d %7d %8d %8.2f %9.2f %10.1f %13.1f %11.1f %10.1f %12.2f %12.1f%n", mode, i + 1,
                         r.tokens(), r.forwards(), r.tokensPerForward(), r.tokensPerSecond(), r.forwardMinMs(),
-                        r.forwardMedianMs(), r.prefillMs(), r.handoffBytes() / 1e6, r.deviceToHostBytes() / 1e3);
+                        r.forwardMedianMs(), r.forwardMeanMs(), r.prefillMs(), r.handoffBytes() / 1e6,
+                        r.deviceToHostBytes() / 1e3);
             }
         }
         DecodeBench.Report last = reports.getLast();
@@ -136,8 +148,28 @@ public final class BenchCommand extends LladaCommand {
         }
     }
 
+    /** The median run's breakdown per mode. */
+    private void printBreakdown(List<DecodeOptions> variants, List<DecodeBench.Report> reports) {
+        for (int v = 0; v < variants.size(); v++) {
+            DecodeBench.Breakdown b = reports.get(v).median().breakdown();
+            String mode = variants.get(v).kvCache() ? "kv-cache" : "no-cache";
+            if (b == null) {
+                out().printf("%s: this engine does not account the parts of a forward%n", mode);
+                continue;
+            }
+            out().printf("%s, median run: ms per denoising forward%n", mode);
+            for (ForwardPart p : ForwardPart.values()) {
+                double ms = b.partMs()[p.ordinal()];
+                out().printf("  %-34s %8.2f %5.1f%%%n", p.label(), ms, 100 * ms / b.totalMs());
+            }
+            out().printf("  %-34s %8.2f %5.1f%%%n", "decoding bookkeeping", b.bookkeepingMs(),
+                    100 * b.bookkeepingMs() / b.totalMs());
+            out().printf("  %-34s %8.2f%n", "total", b.totalMs());
+        }
+    }
+
     private static ObjectNode json(Engine engine, LoadedModel m, int promptLength, double loadSeconds,
-                                   List<DecodeOptions> variants, List<DecodeBench.Report> reports) {
+                                   List<DecodeOptions> variants, List<DecodeBench.Report> reports, boolean breakdown) {
         ObjectNode j = Json.object();
         j.put("engine", engine.describe());
         j.put("model", m.dir().toString());
@@ -161,11 +193,19 @@ public final class BenchCommand extends LladaCommand {
                 o.put("tokens_per_second", r.tokensPerSecond());
                 o.put("forward_min_ms", r.forwardMinMs());
                 o.put("forward_median_ms", r.forwardMedianMs());
+                o.put("forward_mean_ms", r.forwardMeanMs());
                 o.put("prefill_ms", r.prefillMs());
                 o.put("decode_ms", r.decodeMs());
                 o.put("handoff_bytes", r.handoffBytes());
                 o.put("host_to_device_bytes", r.hostToDeviceBytes());
                 o.put("device_to_host_bytes", r.deviceToHostBytes());
+                if (breakdown && r.breakdown() != null) {
+                    ObjectNode b = o.putObject("breakdown_ms_per_forward");
+                    for (ForwardPart p : ForwardPart.values()) {
+                        b.put(p.key(), r.breakdown().partMs()[p.ordinal()]);
+                    }
+                    b.put("decoding_bookkeeping", r.breakdown().bookkeepingMs());
+                }
             }
         }
         j.put("peak_heap_bytes", reports.getLast().peakHeapBytes());

@@ -2,6 +2,8 @@ package dev.llada2.backend.cpu;
 
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.runtime.AttentionMask;
+import dev.llada2.runtime.EngineStats;
+import dev.llada2.runtime.ForwardPart;
 import dev.llada2.weights.AttentionWeights;
 
 /**
@@ -25,9 +27,11 @@ final class CpuAttention {
      * @param a     normalised input {@code [T, hidden]}
      * @param start absolute position of the first token; keys {@code [0, start)} are in {@code cache}
      * @param out   receives the attention output {@code [T, hidden]} (before the residual add)
+     * @param stats receives the time of the projections, the rope and the scores
      */
     void forward(CpuDevice dev, AttentionWeights w, float[] a, int tokens, int start, AttentionMask mask,
-                 KvCache cache, float[] out) {
+                 KvCache cache, float[] out, EngineStats stats) {
+        long clock = System.nanoTime();
         int hd = c.headDim();
         int nh = c.numAttentionHeads();
         int nkv = c.numKeyValueHeads();
@@ -41,6 +45,7 @@ final class CpuAttention {
                 VectorOps.add(b, 0, qkv, t * rows, rows);
             }
         });
+        clock = stats.lap(ForwardPart.ATTENTION_PROJECTIONS, clock);
         cache.ensureCapacity(start + tokens);
         float[] keys = cache.keys();
         float[] values = cache.values();
@@ -63,6 +68,7 @@ final class CpuAttention {
             System.arraycopy(qkv, base + qDim, keys, (start + t) * kvDim, kvDim);
             System.arraycopy(qkv, base + qDim + kvDim, values, (start + t) * kvDim, kvDim);
         });
+        clock = stats.lap(ForwardPart.ATTENTION_ROPE, clock);
         int total = start + tokens;
         int group = c.queriesPerKvHead();
         float[] context = new float[tokens * qDim];
@@ -88,11 +94,13 @@ final class CpuAttention {
                 VectorOps.axpy(scores[j] / sum, values, j * kvDim + g * hd, context, cOff, hd);
             }
         });
+        clock = stats.lap(ForwardPart.ATTENTION_SCORES, clock);
         MatMul.multiply(dev, w.dense(), context, tokens, out);
         w.denseBias().ifPresent(b -> {
             for (int t = 0; t < tokens; t++) {
                 VectorOps.add(b, 0, out, t * c.hiddenSize(), c.hiddenSize());
             }
         });
+        stats.lap(ForwardPart.ATTENTION_PROJECTIONS, clock);
     }
 }

@@ -2,10 +2,10 @@ package dev.llada2.backend.cpu;
 
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 /**
  * A CPU compute device: its own pool of worker threads. Several CPU devices in one process model
@@ -45,7 +45,11 @@ public final class CpuDevice implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code body(i)} for i in [0, n) on this device's threads and waits for all. */
+    /**
+     * Runs {@code body(i)} for i in [0, n) on this device's threads and waits for all. The threads
+     * claim indexes one at a time from a shared counter, so uneven items balance themselves and the
+     * cost per item is one atomic increment (callers make an item a sizeable piece of work).
+     */
     public void parallelFor(int n, IntConsumer body) {
         if (n <= 0) {
             return;
@@ -56,12 +60,37 @@ public final class CpuDevice implements AutoCloseable {
             }
             return;
         }
+        AtomicInteger next = new AtomicInteger();
+        Runnable claim = () -> {
+            for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                body.accept(i);
+            }
+        };
+        int workers = Math.min(threads, n);
         if (insideOwnPool()) {
-            IntStream.range(0, n).parallel().forEach(body);
+            // nested (e.g. experts started on this device): this worker takes part
+            ForkJoinTask<?>[] helpers = new ForkJoinTask<?>[workers - 1];
+            for (int i = 0; i < helpers.length; i++) {
+                helpers[i] = ForkJoinTask.adapt(claim).fork();
+            }
+            claim.run();
+            for (ForkJoinTask<?> h : helpers) {
+                h.join();
+            }
             return;
         }
+        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[workers];
+        for (int i = 0; i < workers; i++) {
+            tasks[i] = pool.submit(claim);
+        }
+        for (ForkJoinTask<?> t : tasks) {
+            await(t);
+        }
+    }
+
+    private void await(ForkJoinTask<?> task) {
         try {
-            pool.submit(() -> IntStream.range(0, n).parallel().forEach(body)).get();
+            task.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while computing on " + name, e);
@@ -82,20 +111,8 @@ public final class CpuDevice implements AutoCloseable {
      * Lets several devices compute at the same time (e.g. the expert groups of one MoE layer).
      */
     public Pending start(Runnable work) {
-        java.util.concurrent.ForkJoinTask<?> task = pool.submit(work);
-        return () -> {
-            try {
-                task.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while computing on " + name, e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                throw new IllegalStateException(e.getCause());
-            }
-        };
+        ForkJoinTask<?> task = pool.submit(work);
+        return () -> await(task);
     }
 
     /** Work started with {@link #start}. */

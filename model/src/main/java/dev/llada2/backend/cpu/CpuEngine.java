@@ -5,6 +5,7 @@ import dev.llada2.config.LLaDA2Config;
 import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.EngineStats;
 import dev.llada2.runtime.ForwardRequest;
+import dev.llada2.runtime.ForwardPart;
 import dev.llada2.runtime.ForwardResult;
 import dev.llada2.runtime.HeadRequest;
 import dev.llada2.runtime.Placement;
@@ -81,9 +82,12 @@ public final class CpuEngine implements Engine {
         int tokens = r.length();
         int h = c.hiddenSize();
         TraceSink trace = r.trace();
+        long start = System.nanoTime();
+        long accounted = stats.partNanosTotal();
         float[] x = new float[tokens * h];
         CpuDevice current = devices.get(placement.embeddingDevice());
         embed(r.tokens(), x);
+        long t = stats.lap(ForwardPart.EMBEDDING, start);
         if (trace.enabled()) {
             trace.floats("embeddings", x, tokens, h);
         }
@@ -93,21 +97,30 @@ public final class CpuEngine implements Engine {
             int l = layer.index();
             CpuDevice dev = devices.get(placement.layerDevice()[l]);
             current = handOff(current, dev, tokens);
+            t = System.nanoTime();
             rmsNormRows(dev, x, layer.inputNorm(), normed, tokens);
-            attention.forward(dev, layer.attention(), normed, tokens, r.start(), r.mask(), caches[l], delta);
+            stats.lap(ForwardPart.NORMS_RESIDUAL, t);
+            attention.forward(dev, layer.attention(), normed, tokens, r.start(), r.mask(), caches[l], delta, stats);
             if (trace.enabled()) {
                 trace.layer("attn_out", l, delta, tokens, h);
             }
+            t = System.nanoTime();
             VectorOps.add(delta, 0, x, 0, tokens * h);
             rmsNormRows(dev, x, layer.postNorm(), normed, tokens);
+            t = stats.lap(ForwardPart.NORMS_RESIDUAL, t);
             switch (layer.ffn()) {
-                case DenseMlp dense -> CpuMlp.forward(dev, dense.mlp(), normed, tokens, delta);
+                case DenseMlp dense -> {
+                    CpuMlp.forward(dev, dense.mlp(), normed, tokens, delta);
+                    stats.lap(ForwardPart.DENSE_MLP, t);
+                }
                 case MoeWeights m -> moe.forward(dev, expertDevices[l], m, l, normed, tokens, delta, trace, stats);
             }
             if (trace.enabled()) {
                 trace.layer("mlp_out", l, delta, tokens, h);
             }
+            t = System.nanoTime();
             VectorOps.add(delta, 0, x, 0, tokens * h);
+            stats.lap(ForwardPart.NORMS_RESIDUAL, t);
             if (trace.enabled()) {
                 trace.layer("layer_out", l, x, tokens, h);
             }
@@ -117,7 +130,11 @@ public final class CpuEngine implements Engine {
         }
         CpuDevice headDev = devices.get(placement.headDevice());
         handOff(current, headDev, tokens);
+        t = System.nanoTime();
         ForwardResult result = head(headDev, r.head(), x, tokens, trace);
+        long end = stats.lap(ForwardPart.HEAD, t);
+        // hand-off accounting, allocation, tracing: the forward's time that no part took
+        stats.addTime(ForwardPart.OTHER, (end - start) - (stats.partNanosTotal() - accounted));
         stats.countForward();
         return result;
     }

@@ -4,13 +4,16 @@ import dev.llada2.weights.Matrix;
 
 /**
  * The LM head for selected rows only. The greedy variant never materialises the logits: vocabulary
- * chunks are computed in parallel, each keeping per row its maximum, first argmax and the sum of
- * {@code exp(logit - max)}; chunks are then merged in vocabulary order, so the result does not
- * depend on the thread count. Confidence = softmax probability of the argmax = 1 / sum.
+ * chunks of {@value #CHUNK} rows are claimed by the threads, each computing its chunk's logits into a
+ * per-thread buffer (rows x {@value #CHUNK} floats, in L2) and keeping per row its maximum, first
+ * argmax and the sum of {@code exp(logit - max)} ({@link VectorOps#expNonPositive}: the same bits
+ * compiled or not); chunks are then merged in vocabulary order, so the result does not depend on the
+ * thread count. Confidence = softmax probability of the argmax = 1 / sum.
  */
 final class CpuLmHead {
 
-    private static final int CHUNK = 2048;
+    private static final int CHUNK = 512;
+    private static final ThreadLocal<float[]> LOGITS = ThreadLocal.withInitial(() -> new float[0]);
 
     private CpuLmHead() {
     }
@@ -25,24 +28,14 @@ final class CpuLmHead {
             int from = ch * CHUNK;
             int to = Math.min(vocab, from + CHUNK);
             int width = to - from;
-            float[] logits = new float[rows * width];
+            float[] logits = buffer(rows * width);
+            float[] m = new float[1];
             MatMul.rows(head, from, to, hidden, rows, logits, width, 0);
             for (int r = 0; r < rows; r++) {
-                float m = Float.NEGATIVE_INFINITY;
-                int a = -1;
-                for (int v = 0; v < width; v++) {
-                    if (logits[r * width + v] > m) {
-                        m = logits[r * width + v];
-                        a = from + v;
-                    }
-                }
-                float s = 0;
-                for (int v = 0; v < width; v++) {
-                    s += (float) Math.exp(logits[r * width + v] - m);
-                }
-                max[ch * rows + r] = m;
-                sum[ch * rows + r] = s;
-                arg[ch * rows + r] = a;
+                int a = VectorOps.argmax(logits, r * width, width, m);
+                max[ch * rows + r] = m[0];
+                sum[ch * rows + r] = VectorOps.sumExp(logits, r * width, width, m[0]);
+                arg[ch * rows + r] = a < 0 ? -1 : from + a;
             }
         });
         for (int r = 0; r < rows; r++) {
@@ -61,6 +54,15 @@ final class CpuLmHead {
             argmax[r] = a;
             confidence[r] = (float) (1.0 / s);
         }
+    }
+
+    private static float[] buffer(int size) {
+        float[] b = LOGITS.get();
+        if (b.length < size) {
+            b = new float[size];
+            LOGITS.set(b);
+        }
+        return b;
     }
 
     static float[][] logits(CpuDevice dev, Matrix head, float[] hidden, int rows) {

@@ -2,6 +2,7 @@ package dev.llada2.backend.cpu;
 
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.runtime.EngineStats;
+import dev.llada2.runtime.ForwardPart;
 import dev.llada2.trace.TraceSink;
 import dev.llada2.weights.MoeWeights;
 
@@ -39,6 +40,7 @@ final class CpuMoe {
         int h = c.hiddenSize();
         int k = c.numExpertsPerTok();
         int experts = c.numExperts();
+        long clock = System.nanoTime();
         float[] logits = new float[tokens * experts];
         MatMul.multiply(home, w.router(), m, tokens, logits);
         int[] idx = new int[tokens * k];
@@ -50,6 +52,7 @@ final class CpuMoe {
             trace.floats("router.layer" + layer + ".logits", logits, tokens, experts);
         }
 
+        clock = stats.lap(ForwardPart.ROUTER, clock);
         int[][] slotsOf = RoutedExperts.slotsByExpert(idx, tokens * k, experts);
         float[] slotOut = new float[tokens * k * h];
         // every device runs its experts at the same time; the home device's share runs on the caller
@@ -66,10 +69,12 @@ final class CpuMoe {
                 VectorOps.add(slotOut, (t * k + j) * h, out, t * h, h);
             }
         }
+        clock = stats.lap(ForwardPart.ROUTED_EXPERTS, clock);
         if (w.shared().isPresent()) {
             float[] shared = new float[tokens * h];
             CpuMlp.forward(home, w.shared().get(), m, tokens, shared);
             VectorOps.add(shared, 0, out, 0, tokens * h);
+            stats.lap(ForwardPart.SHARED_EXPERT, clock);
         }
     }
 

@@ -5,22 +5,54 @@ import dev.llada2.weights.Matrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
 /**
  * Weight-times-activations for a block of tokens: {@code y[t][n] = sum_k W[n][k] x[t][k]}.
  *
  * <p>Diffusion decoding runs a whole block (up to 32 tokens) per forward, so the work is a
  * matrix-matrix product in which each weight row is read from memory once and reused for every
- * token: rows are widened to fp32 {@value #TILE} at a time into a per-thread buffer (which stays in
- * L1), then dotted with each token's activations. Rows are split across the device's threads.
+ * token. Rows are taken {@value #PANEL_ROWS} at a time; their weights are widened to fp32
+ * {@value #PANEL_COLS} columns at a time into a small per-thread panel (16 KB, off the heap so that
+ * every vector load is cache-line aligned: it stays in L1 next to the activations it meets), and
+ * every token of the block runs over the panel in register tiles
+ * of 4 rows x 6 tokens (24 accumulators and 5 operands: 29 of the 32 AVX-512 registers), so each
+ * loaded vector feeds several fused multiply-adds.
+ *
+ * <p>Exactness: every (row, token) pair has one accumulator of fp32 lanes that runs over the
+ * columns in order (kept in a per-thread array between panels) and is folded once at the end by
+ * {@link VectorOps#sums}, which adds the lanes in {@link VectorOps#sum}'s order. A result is
+ * therefore bit for bit the one-accumulator dot product of {@link CpuWeightFormat#dot}, whatever the
+ * tile, the number of tokens sharing the product (cached and uncached decoding agree) and the
+ * number of threads. Rows are split across the device's threads in chunks claimed one by one.
  */
 public final class MatMul {
 
-    /** Rows widened and reused together; 4 keeps four accumulators live per token. */
-    static final int TILE = 4;
-    /** Tiles per parallel task: enough work to amortise scheduling. */
-    private static final int TILES_PER_TASK = 8;
+    /** Rows whose weights are widened together. */
+    static final int PANEL_ROWS = 8;
+    /** Columns per widened panel: a multiple of every block format's block (256) and of the lanes. */
+    static final int PANEL_COLS = 512;
+    /** Tokens whose accumulators are kept per row panel (a longer prefill is cut into such blocks). */
+    static final int TOKEN_BLOCK = 48;
+    /** Rows per claimed chunk of a parallel product. */
+    private static final int CHUNK_ROWS = 4 * PANEL_ROWS;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    private static final int L = F.length();
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Per-thread buffers, fixed size (about 45 KB with 16 lanes). */
+    private static final class Scratch {
+        final float[] widened = new float[PANEL_COLS];
+        /** The panel the tiles read: off the heap, so its vectors start on cache lines (a heap array's do not). */
+        final MemorySegment panel = Arena.ofAuto().allocate(4L * PANEL_ROWS * PANEL_COLS, 64);
+        final float[] tail = new float[PANEL_ROWS * L];
+        final float[] acc = new float[PANEL_ROWS * TOKEN_BLOCK * L];
+        final float[] sums = new float[PANEL_ROWS * TOKEN_BLOCK];
+        final float[] foldTmp = new float[L * L / 2];
+    }
 
     private MatMul() {
     }
@@ -35,19 +67,11 @@ public final class MatMul {
      */
     public static void multiplyRows(CpuDevice device, Matrix w, int from, int to, float[] x, int tokens,
                                     float[] y, int ldy, int yOff) {
-        int tiles = (to - from + TILE - 1) / TILE;
-        int tasks = Math.max(1, Math.min(tiles / TILES_PER_TASK, device.threads() * 8));
-        if (tasks == 1) {
-            rows(w, from, to, x, tokens, y, ldy, yOff);
-            return;
-        }
-        int tilesPerTask = (tiles + tasks - 1) / tasks;
-        device.parallelFor(tasks, task -> {
-            int a = from + task * tilesPerTask * TILE;
-            int b = Math.min(to, a + tilesPerTask * TILE);
-            if (a < b) {
-                rows(w, a, b, x, tokens, y, ldy, yOff + (a - from));
-            }
+        int chunks = (to - from + CHUNK_ROWS - 1) / CHUNK_ROWS;
+        device.parallelFor(chunks, c -> {
+            int a = from + c * CHUNK_ROWS;
+            int b = Math.min(to, a + CHUNK_ROWS);
+            rows(w, a, b, x, tokens, y, ldy, yOff + (a - from));
         });
     }
 
@@ -58,145 +82,263 @@ public final class MatMul {
     public static void rows(Matrix w, int from, int to, float[] x, int tokens, float[] y, int ldy, int yOff) {
         CpuWeightFormat format = CpuWeightFormat.of(w.dtype());
         int k = w.cols();
-        if (tokens == 1 && k % F.length() == 0) {
-            // one token reads each weight once: widen in registers, no buffer
+        if (tokens == 1 && k % L == 0) {
+            // one token reads each weight once: widen in registers, no panel
             for (int n = from; n < to; n++) {
-                y[yOff + (n - from)] = dotDirect(format, w, n, x);
+                y[yOff + (n - from)] = format.dot(w.data(), (long) n * k, x, k);
             }
             return;
         }
-        float[] s = scratch(TILE * k);
-        int n = from;
-        for (; n + TILE <= to; n += TILE) {
-            format.decode(w.data(), (long) n * k, TILE * k, s, 0);
-            int t = 0;
-            for (; t + TILE <= tokens; t += TILE) {
-                dot4x4(s, k, x, t * k, y, t * ldy + yOff + (n - from), ldy);
-            }
-            for (; t < tokens; t++) {
-                dot4(s, k, x, t * k, y, t * ldy + yOff + (n - from));
-            }
-        }
-        for (; n < to; n++) {
-            format.decode(w.data(), (long) n * k, k, s, 0);
-            for (int t = 0; t < tokens; t++) {
-                y[t * ldy + yOff + (n - from)] = VectorOps.dot(s, 0, x, t * k, k);
-            }
-        }
-    }
-
-    /**
-     * Four rows of {@code s} (stride k) against four tokens {@code x[xo + j*k ..]}: 16 accumulators,
-     * so each loaded weight vector and each loaded activation vector feeds four FMAs. Results go to
-     * {@code y[yo + j*ldy + r]} for token j, row r.
-     */
-    private static void dot4x4(float[] s, int k, float[] x, int xo, float[] y, int yo, int ldy) {
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        int lanes = F.length();
-        int i = 0;
-        for (; i <= k - lanes; i += lanes) {
-            FloatVector w0 = FloatVector.fromArray(F, s, i);
-            FloatVector w1 = FloatVector.fromArray(F, s, k + i);
-            FloatVector w2 = FloatVector.fromArray(F, s, 2 * k + i);
-            FloatVector w3 = FloatVector.fromArray(F, s, 3 * k + i);
-            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
-            a00 = w0.fma(x0, a00);
-            a10 = w1.fma(x0, a10);
-            a20 = w2.fma(x0, a20);
-            a30 = w3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(F, x, xo + k + i);
-            a01 = w0.fma(x1, a01);
-            a11 = w1.fma(x1, a11);
-            a21 = w2.fma(x1, a21);
-            a31 = w3.fma(x1, a31);
-            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * k + i);
-            a02 = w0.fma(x2, a02);
-            a12 = w1.fma(x2, a12);
-            a22 = w2.fma(x2, a22);
-            a32 = w3.fma(x2, a32);
-            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * k + i);
-            a03 = w0.fma(x3, a03);
-            a13 = w1.fma(x3, a13);
-            a23 = w2.fma(x3, a23);
-            a33 = w3.fma(x3, a33);
-        }
-        // reductions written out: vectors kept in locals stay in registers (an array would box them)
-        y[yo] = VectorOps.sum(a00);
-        y[yo + 1] = VectorOps.sum(a10);
-        y[yo + 2] = VectorOps.sum(a20);
-        y[yo + 3] = VectorOps.sum(a30);
-        y[yo + ldy] = VectorOps.sum(a01);
-        y[yo + ldy + 1] = VectorOps.sum(a11);
-        y[yo + ldy + 2] = VectorOps.sum(a21);
-        y[yo + ldy + 3] = VectorOps.sum(a31);
-        y[yo + 2 * ldy] = VectorOps.sum(a02);
-        y[yo + 2 * ldy + 1] = VectorOps.sum(a12);
-        y[yo + 2 * ldy + 2] = VectorOps.sum(a22);
-        y[yo + 2 * ldy + 3] = VectorOps.sum(a32);
-        y[yo + 3 * ldy] = VectorOps.sum(a03);
-        y[yo + 3 * ldy + 1] = VectorOps.sum(a13);
-        y[yo + 3 * ldy + 2] = VectorOps.sum(a23);
-        y[yo + 3 * ldy + 3] = VectorOps.sum(a33);
-        for (; i < k; i++) {
-            for (int j = 0; j < 4; j++) {
-                for (int r = 0; r < 4; r++) {
-                    y[yo + j * ldy + r] += s[r * k + i] * x[xo + j * k + i];
+        Scratch sc = SCRATCH.get();
+        int kv = k - k % L;
+        for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {
+            int tc = Math.min(TOKEN_BLOCK, tokens - t0);
+            for (int n = from; n < to; n += PANEL_ROWS) {
+                int rc = Math.min(PANEL_ROWS, to - n);
+                panelRows(format, w, n, rc, x, t0, tc, sc);
+                for (int r = 0; r < rc; r++) {
+                    for (int j = 0; j < tc; j++) {
+                        float v = sc.sums[r * tc + j];
+                        // columns past the last whole vector, added one by one after the fold as dot does
+                        for (int i = kv; i < k; i++) {
+                            v += sc.tail[r * L + i - kv] * x[(t0 + j) * k + i];
+                        }
+                        y[(t0 + j) * ldy + yOff + (n - from) + r] = v;
+                    }
                 }
             }
         }
     }
 
     /**
-     * Row {@code n} of {@code w} against {@code x[0..cols)}, widening the weights in registers. One
-     * accumulator, in the same order as the buffered kernels, so a token's result does not depend on
-     * how many tokens share the product (cached and uncached decoding agree bit for bit).
+     * Rows {@code [n, n + rc)} against tokens {@code [t0, t0 + tc)}: the lane sums land in
+     * {@code sc.sums[r * tc + j]}, the columns past the last whole vector in {@code sc.tail}.
      */
-    private static float dotDirect(CpuWeightFormat format, Matrix w, int n, float[] x) {
+    private static void panelRows(CpuWeightFormat format, Matrix w, int n, int rc, float[] x, int t0, int tc,
+                                  Scratch sc) {
         int k = w.cols();
-        return format.dot(w.data(), (long) n * k, x, k);
+        int kv = k - k % L;
+        float[] acc = sc.acc;
+        int vectors = rc * tc;
+        Arrays.fill(acc, 0, vectors * L, 0f);
+        for (int c0 = 0; c0 < kv; c0 += PANEL_COLS) {
+            int width = Math.min(PANEL_COLS, kv - c0);
+            for (int r = 0; r < rc; r++) {
+                format.decode(w.data(), (long) (n + r) * k + c0, width, sc.widened, sc.panel, 4L * r * width);
+            }
+            tiles(sc.panel, width, rc, x, t0 * k + c0, k, tc, acc);
+        }
+        if (kv < k) {
+            for (int r = 0; r < rc; r++) {
+                format.decode(w.data(), (long) (n + r) * k + kv, k - kv, sc.tail, r * L);
+            }
+        }
+        for (int v = 0; v < vectors; v += L) {
+            VectorOps.sums(acc, v * L, Math.min(L, vectors - v), sc.foldTmp, sc.sums, v);
+        }
     }
 
-    /** Four rows of {@code s} (stride k) against {@code x[xo..xo+k)}, results to {@code y[yo..yo+4)}. */
-    private static void dot4(float[] s, int k, float[] x, int xo, float[] y, int yo) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        int lanes = F.length();
-        int i = 0;
-        for (; i <= k - lanes; i += lanes) {
-            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
-            a0 = FloatVector.fromArray(F, s, i).fma(xv, a0);
-            a1 = FloatVector.fromArray(F, s, k + i).fma(xv, a1);
-            a2 = FloatVector.fromArray(F, s, 2 * k + i).fma(xv, a2);
-            a3 = FloatVector.fromArray(F, s, 3 * k + i).fma(xv, a3);
+    /**
+     * One panel ({@code rc} rows of {@code width} columns, row stride {@code width}) against
+     * {@code tc} tokens ({@code x[xo + j*xs ..]}): accumulator of row r, token j at
+     * {@code acc[(r * tc + j) * L]}. Tokens are the outer loop, so a group's activations (12 KB)
+     * are read from L2 once and meet every row of the panel while in L1.
+     */
+    private static void tiles(MemorySegment p, int width, int rc, float[] x, int xo, int xs, int tc, float[] acc) {
+        int as = tc * L;
+        int rows4 = rc - rc % 4;
+        int j = 0;
+        for (; j + 6 <= tc; j += 6) {
+            for (int r = 0; r < rows4; r += 4) {
+                tile4x6(p, r * width, width, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
+            }
         }
-        float r0 = VectorOps.sum(a0);
-        float r1 = VectorOps.sum(a1);
-        float r2 = VectorOps.sum(a2);
-        float r3 = VectorOps.sum(a3);
-        for (; i < k; i++) {
-            float xi = x[xo + i];
-            r0 += s[i] * xi;
-            r1 += s[k + i] * xi;
-            r2 += s[2 * k + i] * xi;
-            r3 += s[3 * k + i] * xi;
+        for (; j + 3 <= tc; j += 3) {
+            for (int r = 0; r < rows4; r += 4) {
+                tile4x3(p, r * width, width, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
+            }
         }
-        y[yo] = r0;
-        y[yo + 1] = r1;
-        y[yo + 2] = r2;
-        y[yo + 3] = r3;
+        for (; j < tc; j++) {
+            for (int r = 0; r < rows4; r += 4) {
+                tile4x1(p, r * width, width, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
+            }
+        }
+        for (int r = rows4; r < rc; r++) {
+            for (j = 0; j < tc; j++) {
+                tile1x1(p, r * width, x, xo + j * xs, acc, r * as + j * L, width);
+            }
+        }
     }
 
-    private static float[] scratch(int size) {
-        float[] s = SCRATCH.get();
-        if (s.length < size) {
-            s = new float[size];
-            SCRATCH.set(s);
+    /** 4 rows x 6 tokens: 24 accumulators, 5 more registers for the operands. */
+    private static void tile4x6(MemorySegment p, int po, int ps, float[] x, int xo, int xs, float[] acc, int ao, int as,
+                                int len) {
+        FloatVector a00 = FloatVector.fromArray(F, acc, ao);
+        FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
+        FloatVector a02 = FloatVector.fromArray(F, acc, ao + 2 * L);
+        FloatVector a03 = FloatVector.fromArray(F, acc, ao + 3 * L);
+        FloatVector a04 = FloatVector.fromArray(F, acc, ao + 4 * L);
+        FloatVector a05 = FloatVector.fromArray(F, acc, ao + 5 * L);
+        FloatVector a10 = FloatVector.fromArray(F, acc, ao + as);
+        FloatVector a11 = FloatVector.fromArray(F, acc, ao + as + L);
+        FloatVector a12 = FloatVector.fromArray(F, acc, ao + as + 2 * L);
+        FloatVector a13 = FloatVector.fromArray(F, acc, ao + as + 3 * L);
+        FloatVector a14 = FloatVector.fromArray(F, acc, ao + as + 4 * L);
+        FloatVector a15 = FloatVector.fromArray(F, acc, ao + as + 5 * L);
+        FloatVector a20 = FloatVector.fromArray(F, acc, ao + 2 * as);
+        FloatVector a21 = FloatVector.fromArray(F, acc, ao + 2 * as + L);
+        FloatVector a22 = FloatVector.fromArray(F, acc, ao + 2 * as + 2 * L);
+        FloatVector a23 = FloatVector.fromArray(F, acc, ao + 2 * as + 3 * L);
+        FloatVector a24 = FloatVector.fromArray(F, acc, ao + 2 * as + 4 * L);
+        FloatVector a25 = FloatVector.fromArray(F, acc, ao + 2 * as + 5 * L);
+        FloatVector a30 = FloatVector.fromArray(F, acc, ao + 3 * as);
+        FloatVector a31 = FloatVector.fromArray(F, acc, ao + 3 * as + L);
+        FloatVector a32 = FloatVector.fromArray(F, acc, ao + 3 * as + 2 * L);
+        FloatVector a33 = FloatVector.fromArray(F, acc, ao + 3 * as + 3 * L);
+        FloatVector a34 = FloatVector.fromArray(F, acc, ao + 3 * as + 4 * L);
+        FloatVector a35 = FloatVector.fromArray(F, acc, ao + 3 * as + 5 * L);
+        for (int i = 0; i < len; i += L) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, p, 4L * (po + i), ByteOrder.nativeOrder());
+            FloatVector w1 = FloatVector.fromMemorySegment(F, p, 4L * (po + ps + i), ByteOrder.nativeOrder());
+            FloatVector w2 = FloatVector.fromMemorySegment(F, p, 4L * (po + 2 * ps + i), ByteOrder.nativeOrder());
+            FloatVector w3 = FloatVector.fromMemorySegment(F, p, 4L * (po + 3 * ps + i), ByteOrder.nativeOrder());
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            a00 = w0.fma(x0, a00);
+            a10 = w1.fma(x0, a10);
+            a20 = w2.fma(x0, a20);
+            a30 = w3.fma(x0, a30);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + xs + i);
+            a01 = w0.fma(x1, a01);
+            a11 = w1.fma(x1, a11);
+            a21 = w2.fma(x1, a21);
+            a31 = w3.fma(x1, a31);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * xs + i);
+            a02 = w0.fma(x2, a02);
+            a12 = w1.fma(x2, a12);
+            a22 = w2.fma(x2, a22);
+            a32 = w3.fma(x2, a32);
+            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * xs + i);
+            a03 = w0.fma(x3, a03);
+            a13 = w1.fma(x3, a13);
+            a23 = w2.fma(x3, a23);
+            a33 = w3.fma(x3, a33);
+            FloatVector x4 = FloatVector.fromArray(F, x, xo + 4 * xs + i);
+            a04 = w0.fma(x4, a04);
+            a14 = w1.fma(x4, a14);
+            a24 = w2.fma(x4, a24);
+            a34 = w3.fma(x4, a34);
+            FloatVector x5 = FloatVector.fromArray(F, x, xo + 5 * xs + i);
+            a05 = w0.fma(x5, a05);
+            a15 = w1.fma(x5, a15);
+            a25 = w2.fma(x5, a25);
+            a35 = w3.fma(x5, a35);
         }
-        return s;
+        a00.intoArray(acc, ao);
+        a01.intoArray(acc, ao + L);
+        a02.intoArray(acc, ao + 2 * L);
+        a03.intoArray(acc, ao + 3 * L);
+        a04.intoArray(acc, ao + 4 * L);
+        a05.intoArray(acc, ao + 5 * L);
+        a10.intoArray(acc, ao + as);
+        a11.intoArray(acc, ao + as + L);
+        a12.intoArray(acc, ao + as + 2 * L);
+        a13.intoArray(acc, ao + as + 3 * L);
+        a14.intoArray(acc, ao + as + 4 * L);
+        a15.intoArray(acc, ao + as + 5 * L);
+        a20.intoArray(acc, ao + 2 * as);
+        a21.intoArray(acc, ao + 2 * as + L);
+        a22.intoArray(acc, ao + 2 * as + 2 * L);
+        a23.intoArray(acc, ao + 2 * as + 3 * L);
+        a24.intoArray(acc, ao + 2 * as + 4 * L);
+        a25.intoArray(acc, ao + 2 * as + 5 * L);
+        a30.intoArray(acc, ao + 3 * as);
+        a31.intoArray(acc, ao + 3 * as + L);
+        a32.intoArray(acc, ao + 3 * as + 2 * L);
+        a33.intoArray(acc, ao + 3 * as + 3 * L);
+        a34.intoArray(acc, ao + 3 * as + 4 * L);
+        a35.intoArray(acc, ao + 3 * as + 5 * L);
+    }
+
+    /** 4 rows x 3 tokens: 12 accumulators, 5 more registers for the operands. */
+    private static void tile4x3(MemorySegment p, int po, int ps, float[] x, int xo, int xs, float[] acc, int ao, int as,
+                                int len) {
+        FloatVector a00 = FloatVector.fromArray(F, acc, ao);
+        FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
+        FloatVector a02 = FloatVector.fromArray(F, acc, ao + 2 * L);
+        FloatVector a10 = FloatVector.fromArray(F, acc, ao + as);
+        FloatVector a11 = FloatVector.fromArray(F, acc, ao + as + L);
+        FloatVector a12 = FloatVector.fromArray(F, acc, ao + as + 2 * L);
+        FloatVector a20 = FloatVector.fromArray(F, acc, ao + 2 * as);
+        FloatVector a21 = FloatVector.fromArray(F, acc, ao + 2 * as + L);
+        FloatVector a22 = FloatVector.fromArray(F, acc, ao + 2 * as + 2 * L);
+        FloatVector a30 = FloatVector.fromArray(F, acc, ao + 3 * as);
+        FloatVector a31 = FloatVector.fromArray(F, acc, ao + 3 * as + L);
+        FloatVector a32 = FloatVector.fromArray(F, acc, ao + 3 * as + 2 * L);
+        for (int i = 0; i < len; i += L) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, p, 4L * (po + i), ByteOrder.nativeOrder());
+            FloatVector w1 = FloatVector.fromMemorySegment(F, p, 4L * (po + ps + i), ByteOrder.nativeOrder());
+            FloatVector w2 = FloatVector.fromMemorySegment(F, p, 4L * (po + 2 * ps + i), ByteOrder.nativeOrder());
+            FloatVector w3 = FloatVector.fromMemorySegment(F, p, 4L * (po + 3 * ps + i), ByteOrder.nativeOrder());
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            a00 = w0.fma(x0, a00);
+            a10 = w1.fma(x0, a10);
+            a20 = w2.fma(x0, a20);
+            a30 = w3.fma(x0, a30);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + xs + i);
+            a01 = w0.fma(x1, a01);
+            a11 = w1.fma(x1, a11);
+            a21 = w2.fma(x1, a21);
+            a31 = w3.fma(x1, a31);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * xs + i);
+            a02 = w0.fma(x2, a02);
+            a12 = w1.fma(x2, a12);
+            a22 = w2.fma(x2, a22);
+            a32 = w3.fma(x2, a32);
+        }
+        a00.intoArray(acc, ao);
+        a01.intoArray(acc, ao + L);
+        a02.intoArray(acc, ao + 2 * L);
+        a10.intoArray(acc, ao + as);
+        a11.intoArray(acc, ao + as + L);
+        a12.intoArray(acc, ao + as + 2 * L);
+        a20.intoArray(acc, ao + 2 * as);
+        a21.intoArray(acc, ao + 2 * as + L);
+        a22.intoArray(acc, ao + 2 * as + 2 * L);
+        a30.intoArray(acc, ao + 3 * as);
+        a31.intoArray(acc, ao + 3 * as + L);
+        a32.intoArray(acc, ao + 3 * as + 2 * L);
+    }
+
+    /** 4 rows x 1 tokens: 4 accumulators, 5 more registers for the operands. */
+    private static void tile4x1(MemorySegment p, int po, int ps, float[] x, int xo, int xs, float[] acc, int ao, int as,
+                                int len) {
+        FloatVector a00 = FloatVector.fromArray(F, acc, ao);
+        FloatVector a10 = FloatVector.fromArray(F, acc, ao + as);
+        FloatVector a20 = FloatVector.fromArray(F, acc, ao + 2 * as);
+        FloatVector a30 = FloatVector.fromArray(F, acc, ao + 3 * as);
+        for (int i = 0; i < len; i += L) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, p, 4L * (po + i), ByteOrder.nativeOrder());
+            FloatVector w1 = FloatVector.fromMemorySegment(F, p, 4L * (po + ps + i), ByteOrder.nativeOrder());
+            FloatVector w2 = FloatVector.fromMemorySegment(F, p, 4L * (po + 2 * ps + i), ByteOrder.nativeOrder());
+            FloatVector w3 = FloatVector.fromMemorySegment(F, p, 4L * (po + 3 * ps + i), ByteOrder.nativeOrder());
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            a00 = w0.fma(x0, a00);
+            a10 = w1.fma(x0, a10);
+            a20 = w2.fma(x0, a20);
+            a30 = w3.fma(x0, a30);
+        }
+        a00.intoArray(acc, ao);
+        a10.intoArray(acc, ao + as);
+        a20.intoArray(acc, ao + 2 * as);
+        a30.intoArray(acc, ao + 3 * as);
+    }
+
+    /** The rows left over below 4: one row, one token. */
+    private static void tile1x1(MemorySegment p, int po, float[] x, int xo, float[] acc, int ao, int len) {
+        FloatVector a = FloatVector.fromArray(F, acc, ao);
+        for (int i = 0; i < len; i += L) {
+            a = FloatVector.fromMemorySegment(F, p, 4L * (po + i), ByteOrder.nativeOrder()).fma(FloatVector.fromArray(F, x, xo + i), a);
+        }
+        a.intoArray(acc, ao);
     }
 }

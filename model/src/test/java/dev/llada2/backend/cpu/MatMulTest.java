@@ -22,7 +22,7 @@ class MatMulTest {
     void matchesANaiveProductForAllFormatsAndAwkwardShapes() {
         int[][] shapes = {{7, 37, 5}, {16, 64, 9}, {33, 128, 32}, {4, 16, 4}, {1, 3, 1}, {9, 100, 1}, {5, 64, 1},
             {7, 96, 1}, {3, 48, 1}};
-        try (Arena arena = Arena.ofConfined(); CpuDevice dev = new CpuDevice("test", 2)) {
+        try (Arena arena = Arena.ofShared(); CpuDevice dev = new CpuDevice("test", 2)) {
             for (DType dtype : new DType[] {DType.BF16, DType.F16, DType.F32}) {
                 for (int[] shape : shapes) {
                     check(arena, dev, dtype, shape[0], shape[1], shape[2]);
@@ -33,7 +33,7 @@ class MatMulTest {
 
     @Test
     void aTokensResultDoesNotDependOnHowManyTokensShareTheProduct() {
-        try (Arena arena = Arena.ofConfined(); CpuDevice dev = new CpuDevice("test", 2)) {
+        try (Arena arena = Arena.ofShared(); CpuDevice dev = new CpuDevice("test", 2)) {
             int rows = 13;
             int cols = 96;
             MemorySegment seg = arena.allocate((long) rows * cols * 2, 8);
@@ -59,8 +59,45 @@ class MatMulTest {
         }
     }
 
-    private static void check(Arena arena, CpuDevice dev, DType dtype, int rows, int cols, int tokens) {
-        SplittableRandom r = new SplittableRandom(rows * 31L + cols);
+    /**
+     * Every output equals, bit for bit, the one-accumulator dot product of the widened row
+     * ({@link VectorOps#dot}): over several column panels with a vector tail, token counts around the
+     * register tiles and past a token block, and row counts that leave rows over.
+     */
+    @Test
+    void tiledResultsAreBitIdenticalToOneAccumulatorPerOutput() {
+        int[][] shapes = {{13, 1045, 50}, {8, 512, 6}, {21, 1536, 32}, {5, 40, 7}, {12, 2048, 16}};
+        try (Arena arena = Arena.ofShared(); CpuDevice dev = new CpuDevice("test", 2)) {
+            for (DType dtype : new DType[] {DType.BF16, DType.F32}) {
+                for (int[] shape : shapes) {
+                    int rows = shape[0];
+                    int cols = shape[1];
+                    int tokens = shape[2];
+                    SplittableRandom r = new SplittableRandom(rows * 7L + cols + tokens);
+                    Matrix w = random(arena, dtype, rows, cols, r);
+                    float[] x = new float[tokens * cols];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) r.nextDouble(-1, 1);
+                    }
+                    float[] y = new float[tokens * rows];
+                    MatMul.multiply(dev, w, x, tokens, y);
+                    float[] row = new float[cols];
+                    for (int n = 0; n < rows; n++) {
+                        for (int k = 0; k < cols; k++) {
+                            row[k] = TensorReader.floatAt(dtype, w.data(), (long) n * cols + k);
+                        }
+                        for (int t = 0; t < tokens; t++) {
+                            float want = VectorOps.dot(row, 0, x, t * cols, cols);
+                            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(y[t * rows + n]),
+                                    dtype + " " + rows + "x" + cols + " x" + tokens + " [t" + t + ",n" + n + "]");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static Matrix random(Arena arena, DType dtype, int rows, int cols, SplittableRandom r) {
         MemorySegment seg = arena.allocate((long) rows * cols * dtype.bytes(), 8);
         for (long i = 0; i < (long) rows * cols; i++) {
             float v = (float) r.nextDouble(-1, 1);
@@ -70,7 +107,13 @@ class MatMulTest {
                 default -> seg.set(TensorReader.FLOAT_LE, 4 * i, v);
             }
         }
-        Matrix w = new Matrix("w", rows, cols, dtype, seg);
+        return new Matrix("w", rows, cols, dtype, seg);
+    }
+
+    private static void check(Arena arena, CpuDevice dev, DType dtype, int rows, int cols, int tokens) {
+        SplittableRandom r = new SplittableRandom(rows * 31L + cols);
+        Matrix w = random(arena, dtype, rows, cols, r);
+        MemorySegment seg = w.data();
         float[] x = new float[tokens * cols];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextDouble(-1, 1);

@@ -7,6 +7,7 @@ import dev.llada2.decode.DecodeResult;
 import dev.llada2.decode.EngineDenoiser;
 import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.EngineStats;
+import dev.llada2.runtime.ForwardPart;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -21,14 +22,40 @@ import java.util.function.IntConsumer;
 /**
  * End-to-end generation benchmark (the {@code llada2 bench} command): warm-up runs, then measured
  * generations of the same prompt with the same options, reporting forwards, tokens per forward,
- * tokens/s, time per denoising forward (min/median), prefill time, bytes moved and peak memory.
+ * tokens/s, time per denoising forward (min/median/mean) and where it goes, prefill time, bytes moved
+ * and peak memory.
  */
 public final class DecodeBench {
 
-    /** One measured generation. */
+    /**
+     * One measured generation.
+     *
+     * @param breakdown where a denoising forward's time went, or null when the engine does not account
+     *                  its parts
+     */
     public record Run(int tokens, int forwards, int edits, int prefillForwards, int cacheForwards, double tokensPerForward,
-                      double tokensPerSecond, double forwardMinMs, double forwardMedianMs, double prefillMs,
-                      double decodeMs, long handoffBytes, long hostToDeviceBytes, long deviceToHostBytes) {
+                      double tokensPerSecond, double forwardMinMs, double forwardMedianMs, double forwardMeanMs,
+                      double prefillMs, double decodeMs, long handoffBytes, long hostToDeviceBytes,
+                      long deviceToHostBytes, Breakdown breakdown) {
+    }
+
+    /**
+     * Milliseconds per denoising forward: the engine's time in each {@link ForwardPart} over the whole
+     * generation (prefill and cache-update passes included), and the decoder's own work (commit
+     * rule, canvas, scheduling: the generation's time outside the engine), each divided by the number
+     * of denoising forwards, so that the parts add up to the generation time per forward.
+     *
+     * @param partMs indexed by {@link ForwardPart#ordinal()}
+     */
+    public record Breakdown(double[] partMs, double bookkeepingMs) {
+
+        public double totalMs() {
+            double sum = bookkeepingMs;
+            for (double ms : partMs) {
+                sum += ms;
+            }
+            return sum;
+        }
     }
 
     /** All runs plus the process's peak memory. */
@@ -70,9 +97,26 @@ public final class DecodeBench {
         ns.sort(Long::compare);
         double min = ns.isEmpty() ? 0 : ns.getFirst() / 1e6;
         double median = ns.isEmpty() ? 0 : ns.get(ns.size() / 2) / 1e6;
+        double mean = ns.stream().mapToLong(Long::longValue).average().orElse(0) / 1e6;
         return new Run(r.generatedIds().length, r.forwards(), r.edits(), r.prefillForwards(), r.cacheForwards(),
-                r.tokensPerForward(), r.tokensPerSecond(), min, median, r.prefillNanos() / 1e6, r.decodeNanos() / 1e6,
-                moved.handoffBytes(), moved.hostToDeviceBytes(), moved.deviceToHostBytes());
+                r.tokensPerForward(), r.tokensPerSecond(), min, median, mean, r.prefillNanos() / 1e6,
+                r.decodeNanos() / 1e6, moved.handoffBytes(), moved.hostToDeviceBytes(), moved.deviceToHostBytes(),
+                breakdown(moved, r.prefillNanos() + r.decodeNanos(), ns.size()));
+    }
+
+    private static Breakdown breakdown(EngineStats.Snapshot moved, long generationNanos, int forwards) {
+        long engineNanos = 0;
+        for (long p : moved.partNanos()) {
+            engineNanos += p;
+        }
+        if (engineNanos == 0 || forwards == 0) {
+            return null;
+        }
+        double[] ms = new double[ForwardPart.values().length];
+        for (ForwardPart p : ForwardPart.values()) {
+            ms[p.ordinal()] = moved.partNanos(p) / 1e6 / forwards;
+        }
+        return new Breakdown(ms, (generationNanos - engineNanos) / 1e6 / forwards);
     }
 
     /** Peak use of the Java heap pools since start. */

@@ -223,6 +223,39 @@ class CommandsTest {
         assertTrue(j.get("kv_cache_speedup").asDouble() > 0);
     }
 
+    /**
+     * --breakdown: every part of the CPU engine's forward is reported, the layer parts took time, and
+     * the parts with the bookkeeping add up to the generation time per denoising forward.
+     */
+    @Test
+    void benchBreaksTheForwardDown() throws Exception {
+        Cli r = Cli.run("bench", "--model", SharedData.model("small").toString(), "--backend", "cpu",
+                "--prompt-length", "5", "--gen-length", "32", "--no-eos", "--warmup", "0", "--runs", "1",
+                "--breakdown", "--output", "json");
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode run = new ObjectMapper().readTree(r.out()).at("/modes/0/runs/0");
+        JsonNode b = run.get("breakdown_ms_per_forward");
+        double sum = 0;
+        for (String part : List.of("embedding", "attention_projections", "attention_rope", "attention_scores",
+                "norms_residual", "router", "routed_experts", "shared_expert", "dense_mlp", "head", "other",
+                "decoding_bookkeeping")) {
+            assertTrue(b.has(part), part + " in " + b);
+            assertTrue(b.get(part).asDouble() >= 0, part + " in " + b);
+            sum += b.get(part).asDouble();
+        }
+        for (String part : List.of("attention_projections", "routed_experts", "dense_mlp", "head")) {
+            assertTrue(b.get(part).asDouble() > 0, part + " in " + b);
+        }
+        double perForward = (run.get("prefill_ms").asDouble() + run.get("decode_ms").asDouble())
+                / run.get("forwards").asInt();
+        assertEquals(perForward, sum, 1e-6 * perForward + 1e-9, b.toString());
+
+        Cli table = Cli.run("bench", "--model", TINY, "--backend", "cpu", "--prompt-length", "5", "--gen-length", "16",
+                "--no-eos", "--warmup", "0", "--runs", "1", "--breakdown");
+        assertEquals(0, table.exitCode(), table.toString());
+        assertContains(table.out(), "routed experts", "final norm and head", "decoding bookkeeping", "fwd mean ms");
+    }
+
     @Test
     void benchReportsJointDecodingWithItsEdits() throws Exception {
         Cli r = Cli.run("bench", "--model", SharedData.model("small").toString(), "--backend", "cpu", "--prompt-length", "5",

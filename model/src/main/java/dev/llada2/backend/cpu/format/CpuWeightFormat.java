@@ -7,6 +7,7 @@ import dev.llada2.errors.LladaException;
 import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * How the CPU engine reads one weight storage format: it widens a run of elements to fp32. The
@@ -28,6 +29,16 @@ public interface CpuWeightFormat {
      * {@code dst[dstOff..]}; {@code first} and {@code count} are multiples of {@link #alignment()}.
      */
     void decode(MemorySegment data, long first, int count, float[] dst, int dstOff);
+
+    /**
+     * {@link #decode} into native memory at byte offset {@code dstOff} (fp32, native byte order), as
+     * the matrix tiles read it; formats without a direct path widen into {@code tmp} (at least
+     * {@code count} floats) and copy.
+     */
+    default void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
+        decode(data, first, count, tmp, 0);
+        MemorySegment.copy(tmp, 0, dst, ValueLayout.JAVA_FLOAT, dstOff, count);
+    }
 
     /**
      * Elements {@code [first, first + lanes)} widened into one vector of the preferred species, for
