@@ -7,6 +7,7 @@ import dev.llada2.cli.commands.DetokenizeCommand;
 import dev.llada2.cli.commands.DevicesCommand;
 import dev.llada2.cli.commands.ForwardCommand;
 import dev.llada2.cli.commands.GenerateCommand;
+import dev.llada2.cli.commands.GoldenCommand;
 import dev.llada2.cli.commands.InfoCommand;
 import dev.llada2.cli.commands.InitRandomCommand;
 import dev.llada2.cli.commands.PlanCommand;
@@ -32,7 +33,7 @@ import java.io.PrintWriter;
         subcommands = {DemoCommand.class, GenerateCommand.class, ChatCommand.class, ServeCommand.class, BenchCommand.class,
                 ForwardCommand.class, InfoCommand.class, InitRandomCommand.class, QuantizeCommand.class, TokenizeCommand.class,
                 DetokenizeCommand.class, PlanCommand.class, ProfileCommand.class, DevicesCommand.class, SelftestCommand.class,
-                CommandLine.HelpCommand.class},
+                GoldenCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  internal error (a bug: please report it with the stack trace)",
                 "  2  usage error (unknown option, bad value)", "  3  bad input (model directory, config, tokenizer,"

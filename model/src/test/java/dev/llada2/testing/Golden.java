@@ -1,15 +1,13 @@
 package dev.llada2.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.llada2.checkpoint.SafetensorsFile;
 import dev.llada2.checkpoint.TensorInfo;
 import dev.llada2.checkpoint.TensorReader;
+import dev.llada2.golden.GoldenChecks;
+import dev.llada2.golden.GoldenManifests;
 import dev.llada2.weights.LoadedModel;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,25 +36,16 @@ public final class Golden {
     private Golden(String name) {
         this.name = name;
         Path dir = SharedData.golden(name);
-        this.manifest = readJson(dir.resolve("manifest.json"));
+        this.manifest = GoldenManifests.read(dir.resolve("manifest.json"));
         this.forward = SafetensorsFile.open(dir.resolve("forward.safetensors"), arena).tensors();
         this.generate = SafetensorsFile.open(dir.resolve("generate.safetensors"), arena).tensors();
-    }
-
-    private static JsonNode readJson(Path file) {
-        try {
-            // the manifests write -inf confidences as the non-standard token -Infinity
-            return JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** The joint-threshold (token editing) cases of {@code <name>/edit/}, read on first use. */
     private synchronized void loadEdit() {
         if (editManifest == null) {
             Path dir = SharedData.golden(name).resolve("edit");
-            editManifest = readJson(dir.resolve("manifest.json"));
+            editManifest = GoldenManifests.read(dir.resolve("manifest.json"));
             edit = SafetensorsFile.open(dir.resolve("generate.safetensors"), arena).tensors();
         }
     }
@@ -166,10 +155,6 @@ public final class Golden {
     }
 
     public static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
+        return GoldenChecks.ints(array);
     }
 }

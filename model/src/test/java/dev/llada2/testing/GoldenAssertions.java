@@ -3,8 +3,9 @@ package dev.llada2.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llada2.decode.DecodeOptions;
 import dev.llada2.decode.DecodeResult;
-import dev.llada2.decode.StepRecord;
 import dev.llada2.checkpoint.TensorReader;
+import dev.llada2.golden.GoldenChecks;
+import dev.llada2.golden.GoldenMismatch;
 import dev.llada2.runtime.AttentionMask;
 import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.ForwardRequest;
@@ -19,6 +20,7 @@ import java.util.stream.IntStream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The comparisons of {@code ../shared/golden/TOLERANCES.json}, shared by every suite that checks an
@@ -107,74 +109,30 @@ public final class GoldenAssertions {
 
     /** The decode options a golden generate case was produced with. */
     public static DecodeOptions options(JsonNode c, boolean kvCache) {
-        JsonNode k = c.get("generate_kwargs");
-        return new DecodeOptions(k.get("gen_length").asInt(), k.get("block_length").asInt(), k.get("steps").asInt(),
-                k.get("threshold").asDouble(), k.get("minimal_topk").asInt(), 0.0, 0, 1.0, 0L,
-                k.get("eos_id").asInt(), k.get("mask_id").asInt(), k.get("eos_early_stop").asBoolean(), kvCache);
+        return GoldenChecks.greedyOptions(c, kvCache);
     }
 
     /** The decode options a golden joint-threshold (edit) case was produced with. */
     public static DecodeOptions editOptions(JsonNode c, boolean kvCache) {
-        int block = c.get("block_length").asInt();
-        return new DecodeOptions(c.get("gen_length").asInt(), block, block, c.get("threshold").asDouble(), 1, 0.0, 0,
-                1.0, 0L, c.get("eos_id").asInt(), c.get("mask_id").asInt(), false, kvCache)
-                .withJoint(c.get("edit_threshold").asDouble(), c.get("max_post_edit_steps").asInt(),
-                        c.get("penalty_lambda").asDouble());
+        return GoldenChecks.editOptions(c, kvCache);
     }
 
-    /**
-     * A decode result equals a golden joint-threshold case: per forward the block, iteration, M2T
-     * positions and tokens, fallback or not, T2T positions with old and new tokens, and action; the
-     * forward and edit counts; the ids; the canvas.
-     */
+    /** A decode result equals a golden joint-threshold case ({@link GoldenChecks#editMatches}). */
     public static void editMatches(JsonNode c, DecodeResult r) {
-        stepsMatch(c, r, (want, got, at) -> {
-            assertEquals(want.get("iteration").asInt(), got.step(), at + " iteration");
-            assertArrayEquals(Golden.ints(want.get("m2t_positions")), got.committedPositions(), at + " M2T positions");
-            assertArrayEquals(Golden.ints(want.get("m2t_tokens")), got.committedTokens(), at + " M2T tokens");
-            assertEquals(want.get("m2t_fallback").asBoolean(), got.path().equals("fallback"), at + " M2T fallback");
-            assertArrayEquals(Golden.ints(want.get("t2t_positions")), got.editedPositions(), at + " T2T positions");
-            assertArrayEquals(Golden.ints(want.get("t2t_old")), got.editedFrom(), at + " T2T old tokens");
-            assertArrayEquals(Golden.ints(want.get("t2t_new")), got.editedTo(), at + " T2T new tokens");
-            assertEquals(want.get("action").asText(), got.action().label(), at + " action");
-        });
-        assertEquals(c.get("n_t2t_edits").asInt(), r.edits(), c.get("id").asText() + " edit count");
-        resultMatches(c, r, c.get("n_forwards").asInt());
+        matches(() -> GoldenChecks.editMatches(c, r));
     }
 
-    /** A decode result equals a golden greedy case: every step, the forward count, the ids, the canvas. */
+    /** A decode result equals a golden greedy case ({@link GoldenChecks#greedyMatches}). */
     public static void generateMatches(JsonNode c, DecodeResult r) {
-        stepsMatch(c, r, (want, got, at) -> {
-            assertEquals(want.get("step").asInt(), got.step(), at + " step");
-            assertArrayEquals(Golden.ints(want.get("committed_positions")), got.committedPositions(), at + " positions");
-            assertArrayEquals(Golden.ints(want.get("committed_tokens")), got.committedTokens(), at + " tokens");
-            assertEquals(want.get("path").asText(), got.path(), at + " path");
-        });
-        resultMatches(c, r, c.get("n_forward_calls").asInt());
+        matches(() -> GoldenChecks.greedyMatches(c, r));
     }
 
-    /** Compares one recorded forward with one step record; {@code at} names the forward. */
-    private interface StepCheck {
-        void check(JsonNode want, StepRecord got, String at);
-    }
-
-    /** Each recorded forward against the result's, in order (the block and the case's own fields). */
-    private static void stepsMatch(JsonNode c, DecodeResult r, StepCheck check) {
-        String id = c.get("id").asText();
-        JsonNode steps = c.get("steps");
-        int n = Math.min(steps.size(), r.steps().size());
-        for (int j = 0; j < n; j++) {
-            String at = id + " forward " + j;
-            assertEquals(steps.get(j).get("block").asInt(), r.steps().get(j).block(), at + " block");
-            check.check(steps.get(j), r.steps().get(j), at);
+    /** Reports a golden mismatch as a test failure with its message. */
+    private static void matches(Runnable check) {
+        try {
+            check.run();
+        } catch (GoldenMismatch e) {
+            fail(e.getMessage());
         }
-    }
-
-    /** The forward count, the returned ids and the final canvas. */
-    private static void resultMatches(JsonNode c, DecodeResult r, int forwards) {
-        String id = c.get("id").asText();
-        assertEquals(forwards, r.forwards(), id + " forward count");
-        assertArrayEquals(Golden.ints(c.get("generated_ids")), r.generatedIds(), id + " generated ids");
-        assertArrayEquals(Golden.ints(c.get("final_canvas")), r.finalCanvas(), id + " final canvas");
     }
 }

@@ -1,10 +1,8 @@
 package dev.llada2.tornado;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llada2.decode.BlockDiffusionDecoder;
-import dev.llada2.decode.DecodeListener;
 import dev.llada2.decode.DecodeResult;
-import dev.llada2.decode.EngineDenoiser;
+import dev.llada2.golden.GoldenChecks;
 import dev.llada2.runtime.Engine;
 import dev.llada2.testing.Golden;
 import dev.llada2.testing.GoldenAssertions;
@@ -55,9 +53,7 @@ class TornadoGoldenGenerateTest {
                 for (boolean cache : new boolean[] {true, false}) {
                     tests.add(DynamicTest.dynamicTest(name + "/" + c.get("id").asText()
                             + (cache ? "/kv-cache" : "/no-cache"), () -> GoldenAssertions.editMatches(c,
-                            BlockDiffusionDecoder.of(new EngineDenoiser(TestEngines.engine(name), cache),
-                                    GoldenAssertions.editOptions(c, cache)).generate(Golden.ints(c.get("prompt")),
-                                    DecodeListener.NONE))));
+                            GoldenChecks.run(TestEngines.engine(name), c, GoldenAssertions.editOptions(c, cache)))));
                 }
             }
         }
@@ -65,7 +61,6 @@ class TornadoGoldenGenerateTest {
     }
 
     static DecodeResult generate(Engine engine, JsonNode c, boolean cache) {
-        return BlockDiffusionDecoder.of(new EngineDenoiser(engine, cache), GoldenAssertions.options(c, cache))
-                .generate(Golden.ints(c.get("prompt")), DecodeListener.NONE);
+        return GoldenChecks.run(engine, c, GoldenAssertions.options(c, cache));
     }
 }

@@ -2,15 +2,13 @@ package dev.llada2.it.golden;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llada2.backend.cpu.CpuEngine;
-import dev.llada2.decode.BlockDiffusionDecoder;
 import dev.llada2.decode.CommitPolicy;
 import dev.llada2.decode.CurrentBlock;
-import dev.llada2.decode.DecodeListener;
 import dev.llada2.decode.DecodeOptions;
 import dev.llada2.decode.DecodeResult;
-import dev.llada2.decode.EngineDenoiser;
 import dev.llada2.decode.SamplingChooser;
 import dev.llada2.decode.ThresholdCommit;
+import dev.llada2.golden.GoldenChecks;
 import dev.llada2.runtime.AttentionMask;
 import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.ForwardRequest;
@@ -68,9 +66,7 @@ class GoldenGenerateTest {
     }
 
     static DecodeResult generate(Engine engine, JsonNode c, boolean cache) {
-        DecodeOptions o = GoldenAssertions.options(c, cache);
-        return BlockDiffusionDecoder.of(new EngineDenoiser(engine, cache), o)
-                .generate(Golden.ints(c.get("prompt")), DecodeListener.NONE);
+        return GoldenChecks.run(engine, c, GoldenAssertions.options(c, cache));
     }
 
     @TestFactory

@@ -60,6 +60,7 @@ public final class DevicePlan implements AutoCloseable {
         try {
             this.plan = new TornadoExecutionPlan(graphs.stream().map(BuiltGraph::graph).toArray(ImmutableTaskGraph[]::new));
             plan.withDevice(device).withGridScheduler(grids);
+            CompilerFlags.apply(plan);
             if (profile) {
                 plan.withProfiler(ProfilerMode.SILENT);
             }

@@ -1,6 +1,7 @@
 package dev.llada2.tornado.selftest;
 
 import dev.llada2.backend.KernelCheck;
+import dev.llada2.backend.cpu.CpuKernelTwins;
 import dev.llada2.config.RopeConfig;
 import dev.llada2.runtime.AttentionMask;
 import dev.llada2.tornado.graphs.GraphBuilder;
@@ -26,7 +27,7 @@ import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbsDiff;
 import static dev.llada2.tornado.selftest.SelfTestSupport.row;
 
 /**
- * QK-norm + RoPE + KV store followed by attention, against the sequential twins, in three settings:
+ * QK-norm + RoPE + KV store followed by attention, against the CPU engine's attention, in three settings:
  * a block-causal pass behind a cached prefix, a bidirectional pass from position 0, and a pass behind
  * a 1000-key prefix (two rounds of the kernel's online softmax). Shapes of the {@code tiny} preset:
  * 4 query heads, 2 key/value heads, head_dim 16, 8 rotary dims. Two more settings use head_dim 24 with
@@ -89,9 +90,8 @@ final class AttentionKernelChecks {
         float[] kn = qkNorm ? s.positiveFloats(hd, 1.0, 0.1) : null;
         float[] keys = s.floats(maxSequence * kvDim, 1.0);
         float[] values = s.floats(maxSequence * kvDim, 1.0);
-        RopeTables tables = RopeTables.of(RopeConfig.unscaled(600000, 2 * h.rotaryHalf()), maxSequence);
-        float[] cos = tables.cos().toHeapArray();
-        float[] sin = tables.sin().toHeapArray();
+        RopeConfig rope = RopeConfig.unscaled(600000, 2 * h.rotaryHalf());
+        RopeTables tables = RopeTables.of(rope, maxSequence);
 
         IntArray params = DenseKernelChecks.params(TOKENS, start, block, new int[0], TOKENS);
         FloatArray dQkv = device(qkv, TOKENS * h.qkvRows());
@@ -121,9 +121,10 @@ final class AttentionKernelChecks {
         b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, dq, dKeys, dValues, dOut);
         c.run();
 
-        Twins.qkNormRope(qkv, TOKENS, start, qn, kn, cos, sin, h, EPS, q, keys, values);
+        Twins.queries(qkv, TOKENS, start, qn, rope, h, EPS, q);
         AttentionMask mask = block > 0 ? new AttentionMask.BlockCausal(block) : new AttentionMask.Bidirectional();
-        float[] context = Twins.attention(q, keys, values, TOKENS, start, mask, h);
+        float[] context = CpuKernelTwins.attention(h.heads(), h.kvHeads(), hd, rope, EPS, qn, kn, qkv, TOKENS, start,
+                mask, keys, values);
         System.arraycopy(context, 0, out, 0, context.length);
         float ropeError = Math.max(maxAbsDiff(q, dq, q.length),
                 Math.max(maxAbsDiff(keys, dKeys, keys.length), maxAbsDiff(values, dValues, values.length)));

@@ -1,6 +1,7 @@
 package dev.llada2.tornado.selftest;
 
 import dev.llada2.backend.KernelCheck;
+import dev.llada2.backend.cpu.CpuKernelTwins;
 import dev.llada2.backend.cpu.MatMul;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.tornado.format.DeviceMatrix;
@@ -117,18 +118,21 @@ final class HeadKernelChecks {
         b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, tokens, confidence);
         c.run();
         int[] want = new int[rows.length];
+        float[] conf = new float[rows.length];
+        CpuKernelTwins.greedy(rows, want, conf);
         float error = 0;
         int mismatches = 0;
         for (int r = 0; r < rows.length; r++) {
-            float conf = Twins.greedy(rows[r], want, r);
-            error = Math.max(error, Math.abs(conf - confidence.get(r)) / conf);
+            error = Math.max(error, Math.abs(conf[r] - confidence.get(r)) / conf[r]);
             mismatches += want[r] == tokens.get(r) ? 0 : 1;
         }
         String detail = rows.length + " rows x vocab " + VOCAB + " in " + chunks + " chunks, argmax "
                 + Arrays.toString(want) + (mismatches == 0 ? " exact" : " but got " + tokens.get(0) + ","
                 + tokens.get(1) + "," + tokens.get(2)) + ", relative error of the confidence";
+        // both sides sum 700 exp terms in fp32 in their own order (the CPU engine per 2048-entry chunk,
+        // the kernel per work-group), so each carries up to ~1e-6 of rounding: 1e-5 between the two
         return new KernelCheck("HeadKernels.greedyPartial + greedyCombine (ties)", mismatches > 0 ? Double.NaN : error,
-                1e-6, mismatches == 0 && error <= 1e-6, detail);
+                1e-5, mismatches == 0 && error <= 1e-5, detail);
     }
 
     /** Makes positions {@code a} and {@code b} the two (equal) largest logits of the row. */

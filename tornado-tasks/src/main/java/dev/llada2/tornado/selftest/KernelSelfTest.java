@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs every kernel of the backend on one device against its plain-Java twin (the CPU engine's code
- * where it is public, otherwise a sequential version in {@link Twins}) on small seeded random inputs:
+ * Runs every kernel of the backend on one device against its plain-Java twin (the CPU engine's own
+ * code, through {@code CpuKernelTwins} where it is not public) on small seeded random inputs:
  * the rows of {@code llada2 selftest} and of the kernel parity tests. A kernel that fails to compile
  * or crashes gives a failed row with the cause; the others still run.
  */

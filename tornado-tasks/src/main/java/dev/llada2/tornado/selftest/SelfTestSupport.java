@@ -4,6 +4,7 @@ import dev.llada2.backend.KernelCheck;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.checkpoint.TensorReader;
 import dev.llada2.tornado.graphs.GraphBuilder;
+import dev.llada2.tornado.plan.CompilerFlags;
 import dev.llada2.weights.Matrix;
 import dev.llada2.weights.RandomCheckpoint;
 import uk.ac.manchester.tornado.api.GridScheduler;
@@ -56,6 +57,7 @@ final class SelfTestSupport {
 
         void run() {
             try (TornadoExecutionPlan plan = new TornadoExecutionPlan(builder.build().graph())) {
+                CompilerFlags.apply(plan);
                 plan.withDevice(device).withGridScheduler(grids).execute();
             } catch (Exception e) {
                 throw new IllegalStateException(kernel + " failed on " + device.getDeviceName() + ": " + e, e);
