@@ -4,6 +4,7 @@ import dev.llada2.checkpoint.DType;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.config.RopeConfig;
 import dev.llada2.runtime.AttentionMask;
+import dev.llada2.runtime.EngineStats;
 import dev.llada2.weights.AttentionWeights;
 import dev.llada2.weights.Matrix;
 
@@ -60,7 +61,7 @@ public final class CpuKernelTwins {
             System.arraycopy(keys, 0, cache.keys(), 0, start * kvDim);
             System.arraycopy(values, 0, cache.values(), 0, start * kvDim);
             float[] out = new float[tokens * rows];
-            new CpuAttention(c).forward(dev, w, qkv, tokens, start, mask, cache, out);
+            new CpuAttention(c).forward(dev, w, qkv, tokens, start, mask, cache, out, new EngineStats());
             System.arraycopy(cache.keys(), start * kvDim, keys, start * kvDim, tokens * kvDim);
             System.arraycopy(cache.values(), start * kvDim, values, start * kvDim, tokens * kvDim);
             float[] context = new float[tokens * qDim];
