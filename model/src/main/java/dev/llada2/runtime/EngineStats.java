@@ -4,7 +4,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Counters an engine keeps: forwards run, bytes handed over between devices (activations crossing
- * a device boundary inside a forward) and bytes moved between host and accelerator.
+ * a device boundary inside a forward) and bytes moved between host and accelerator; for engines that
+ * run task graphs on an accelerator also graph executions (each ends in a host synchronisation),
+ * kernel launches and the device-memory bytes their kernels are given (the engine documents how it
+ * counts them; engines without graphs leave these at 0).
  */
 public final class EngineStats {
 
@@ -12,6 +15,9 @@ public final class EngineStats {
     private final AtomicLong handoffBytes = new AtomicLong();
     private final AtomicLong hostToDeviceBytes = new AtomicLong();
     private final AtomicLong deviceToHostBytes = new AtomicLong();
+    private final AtomicLong graphExecutions = new AtomicLong();
+    private final AtomicLong kernelLaunches = new AtomicLong();
+    private final AtomicLong deviceBytes = new AtomicLong();
 
     public void countForward() {
         forwards.incrementAndGet();
@@ -27,6 +33,13 @@ public final class EngineStats {
 
     public void addDeviceToHost(long bytes) {
         deviceToHostBytes.addAndGet(bytes);
+    }
+
+    /** One graph execution of {@code kernels} launches whose kernels touch {@code bytes} of device memory. */
+    public void addGraphExecution(int kernels, long bytes) {
+        graphExecutions.incrementAndGet();
+        kernelLaunches.addAndGet(kernels);
+        deviceBytes.addAndGet(bytes);
     }
 
     public long forwards() {
@@ -45,15 +58,31 @@ public final class EngineStats {
         return deviceToHostBytes.get();
     }
 
-    /** A copy of the current values, for differences before/after a step. */
-    public Snapshot snapshot() {
-        return new Snapshot(forwards(), handoffBytes(), hostToDeviceBytes(), deviceToHostBytes());
+    public long graphExecutions() {
+        return graphExecutions.get();
     }
 
-    public record Snapshot(long forwards, long handoffBytes, long hostToDeviceBytes, long deviceToHostBytes) {
+    public long kernelLaunches() {
+        return kernelLaunches.get();
+    }
+
+    public long deviceBytes() {
+        return deviceBytes.get();
+    }
+
+    /** A copy of the current values, for differences before/after a step. */
+    public Snapshot snapshot() {
+        return new Snapshot(forwards(), handoffBytes(), hostToDeviceBytes(), deviceToHostBytes(), graphExecutions(),
+                kernelLaunches(), deviceBytes());
+    }
+
+    public record Snapshot(long forwards, long handoffBytes, long hostToDeviceBytes, long deviceToHostBytes,
+                           long graphExecutions, long kernelLaunches, long deviceBytes) {
         public Snapshot minus(Snapshot o) {
             return new Snapshot(forwards - o.forwards, handoffBytes - o.handoffBytes,
-                    hostToDeviceBytes - o.hostToDeviceBytes, deviceToHostBytes - o.deviceToHostBytes);
+                    hostToDeviceBytes - o.hostToDeviceBytes, deviceToHostBytes - o.deviceToHostBytes,
+                    graphExecutions - o.graphExecutions, kernelLaunches - o.kernelLaunches,
+                    deviceBytes - o.deviceBytes);
         }
     }
 }

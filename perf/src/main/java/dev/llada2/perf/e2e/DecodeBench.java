@@ -28,7 +28,8 @@ public final class DecodeBench {
     /** One measured generation. */
     public record Run(int tokens, int forwards, int edits, int prefillForwards, int cacheForwards, double tokensPerForward,
                       double tokensPerSecond, double forwardMinMs, double forwardMedianMs, double prefillMs,
-                      double decodeMs, long handoffBytes, long hostToDeviceBytes, long deviceToHostBytes) {
+                      double decodeMs, long handoffBytes, long hostToDeviceBytes, long deviceToHostBytes,
+                      double graphExecutionsPerForward, double kernelLaunchesPerForward, double deviceBytesPerForward) {
     }
 
     /** All runs plus the process's peak memory. */
@@ -72,7 +73,14 @@ public final class DecodeBench {
         double median = ns.isEmpty() ? 0 : ns.get(ns.size() / 2) / 1e6;
         return new Run(r.generatedIds().length, r.forwards(), r.edits(), r.prefillForwards(), r.cacheForwards(),
                 r.tokensPerForward(), r.tokensPerSecond(), min, median, r.prefillNanos() / 1e6, r.decodeNanos() / 1e6,
-                moved.handoffBytes(), moved.hostToDeviceBytes(), moved.deviceToHostBytes());
+                moved.handoffBytes(), moved.hostToDeviceBytes(), moved.deviceToHostBytes(),
+                perForward(moved.graphExecutions(), moved), perForward(moved.kernelLaunches(), moved),
+                perForward(moved.deviceBytes(), moved));
+    }
+
+    /** A counter over the engine forwards of one run (a forward can span several passes or devices). */
+    private static double perForward(long count, EngineStats.Snapshot moved) {
+        return moved.forwards() == 0 ? 0 : (double) count / moved.forwards();
     }
 
     /** Peak use of the Java heap pools since start. */

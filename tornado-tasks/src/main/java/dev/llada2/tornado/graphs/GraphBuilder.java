@@ -8,7 +8,10 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A {@link TaskGraph} under construction that also records what its declarations will move between
@@ -35,6 +38,8 @@ public final class GraphBuilder {
     private long uploadOnceBytes;
     private long uploadEachBytes;
     private final List<String> tasks = new ArrayList<>();
+    private final Set<TornadoNativeArray> declared = Collections.newSetFromMap(new IdentityHashMap<>());
+    private long deviceBytes;
 
     public GraphBuilder(String name, GridScheduler grids) {
         this.name = name;
@@ -54,6 +59,7 @@ public final class GraphBuilder {
     public GraphBuilder uploadOnce(TornadoNativeArray... arrays) {
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) arrays);
         uploadOnceBytes += bytes(arrays);
+        declare(arrays);
         return this;
     }
 
@@ -70,11 +76,13 @@ public final class GraphBuilder {
     public GraphBuilder uploadEach(TornadoNativeArray... arrays) {
         graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays);
         uploadEachBytes += bytes(arrays);
+        declare(arrays);
         return this;
     }
 
     public GraphBuilder consume(TornadoNativeArray... arrays) {
         graph.consumeFromDevice((Object[]) arrays);
+        declare(arrays);
         return this;
     }
 
@@ -102,7 +110,17 @@ public final class GraphBuilder {
     }
 
     public BuiltGraph build() {
-        return new BuiltGraph(name, graph.snapshot(), uploadOnceBytes, uploadEachBytes, List.copyOf(tasks));
+        return new BuiltGraph(name, graph.snapshot(), uploadOnceBytes, uploadEachBytes, deviceBytes,
+                List.copyOf(tasks));
+    }
+
+    /** Adds the data bytes of buffers this graph has not declared yet to its device footprint. */
+    private void declare(TornadoNativeArray... arrays) {
+        for (TornadoNativeArray a : arrays) {
+            if (declared.add(a)) {
+                deviceBytes += a.getNumBytesOfSegment();
+            }
+        }
     }
 
     /** Bytes TornadoVM copies for whole arrays: the data and the 16-byte array header. */
