@@ -32,6 +32,20 @@ import java.util.Set;
  */
 public final class GraphBuilder {
 
+    /**
+     * TornadoVM's bytecode buffer per graph ({@code tornado.tvm.maxbytecodesize}, read once when the
+     * first graph compiles; 4096 bytes by default). A whole MoE layer with split expert stacks exceeds
+     * 4 KB; 256 KiB holds any layer. Raised here, before any graph of this project exists, unless the
+     * user set it; TornadoVM reads its settings from the system properties.
+     */
+    static final String BYTECODE_SIZE_PROPERTY = "tornado.tvm.maxbytecodesize";
+
+    static {
+        if (System.getProperty(BYTECODE_SIZE_PROPERTY) == null) {
+            System.setProperty(BYTECODE_SIZE_PROPERTY, Integer.toString(256 * 1024));
+        }
+    }
+
     private final String name;
     private final TaskGraph graph;
     private final GridScheduler grids;
