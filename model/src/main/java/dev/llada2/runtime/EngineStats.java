@@ -5,8 +5,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Counters an engine keeps: forwards run, bytes handed over between devices (activations crossing
- * a device boundary inside a forward), bytes moved between host and accelerator, and the time spent
- * in each {@link ForwardPart} (by engines that account it: the CPU engine).
+ * a device boundary inside a forward), bytes moved between host and accelerator, the time spent
+ * in each {@link ForwardPart} (by engines that account it: the CPU engine), and for engines that
+ * run task graphs on an accelerator also graph executions (each ends in a host synchronisation),
+ * kernel launches and the device-memory bytes their kernels are given (the engine documents how it
+ * counts them; engines without graphs leave these at 0).
  */
 public final class EngineStats {
 
@@ -15,6 +18,9 @@ public final class EngineStats {
     private final AtomicLong hostToDeviceBytes = new AtomicLong();
     private final AtomicLong deviceToHostBytes = new AtomicLong();
     private final AtomicLongArray partNanos = new AtomicLongArray(ForwardPart.values().length);
+    private final AtomicLong graphExecutions = new AtomicLong();
+    private final AtomicLong kernelLaunches = new AtomicLong();
+    private final AtomicLong deviceBytes = new AtomicLong();
 
     public void countForward() {
         forwards.incrementAndGet();
@@ -52,6 +58,13 @@ public final class EngineStats {
         return sum;
     }
 
+    /** One graph execution of {@code kernels} launches whose kernels touch {@code bytes} of device memory. */
+    public void addGraphExecution(int kernels, long bytes) {
+        graphExecutions.incrementAndGet();
+        kernelLaunches.addAndGet(kernels);
+        deviceBytes.addAndGet(bytes);
+    }
+
     public long forwards() {
         return forwards.get();
     }
@@ -68,25 +81,40 @@ public final class EngineStats {
         return deviceToHostBytes.get();
     }
 
+    public long graphExecutions() {
+        return graphExecutions.get();
+    }
+
+    public long kernelLaunches() {
+        return kernelLaunches.get();
+    }
+
+    public long deviceBytes() {
+        return deviceBytes.get();
+    }
+
     /** A copy of the current values, for differences before/after a step. */
     public Snapshot snapshot() {
         long[] parts = new long[partNanos.length()];
         for (int i = 0; i < parts.length; i++) {
             parts[i] = partNanos.get(i);
         }
-        return new Snapshot(forwards(), handoffBytes(), hostToDeviceBytes(), deviceToHostBytes(), parts);
+        return new Snapshot(forwards(), handoffBytes(), hostToDeviceBytes(), deviceToHostBytes(), graphExecutions(),
+                kernelLaunches(), deviceBytes(), parts);
     }
 
     /** @param partNanos nanoseconds per {@link ForwardPart}, indexed by ordinal (all 0 if not accounted) */
     public record Snapshot(long forwards, long handoffBytes, long hostToDeviceBytes, long deviceToHostBytes,
-                           long[] partNanos) {
+                           long graphExecutions, long kernelLaunches, long deviceBytes, long[] partNanos) {
         public Snapshot minus(Snapshot o) {
             long[] parts = new long[partNanos.length];
             for (int i = 0; i < parts.length; i++) {
                 parts[i] = partNanos[i] - o.partNanos[i];
             }
             return new Snapshot(forwards - o.forwards, handoffBytes - o.handoffBytes,
-                    hostToDeviceBytes - o.hostToDeviceBytes, deviceToHostBytes - o.deviceToHostBytes, parts);
+                    hostToDeviceBytes - o.hostToDeviceBytes, deviceToHostBytes - o.deviceToHostBytes,
+                    graphExecutions - o.graphExecutions, kernelLaunches - o.kernelLaunches,
+                    deviceBytes - o.deviceBytes, parts);
         }
 
         public long partNanos(ForwardPart part) {

@@ -221,9 +221,9 @@ public final class TornadoEngine implements Engine {
             }
             for (int i = 0; i < s.layers().size(); i++) {
                 LayerGraph g = s.layers().get(i);
-                TornadoExecutionResult attention = s.runAttention(i);
+                last = s.runLayer(i);
                 if (trace.enabled()) {
-                    trace.layer("attn_out", g.layer(), s.plan().fetch(attention, g.attnOut(), tokens * h), tokens, h);
+                    trace.layer("attn_out", g.layer(), s.plan().fetch(last, g.attnOut(), tokens * h), tokens, h);
                 }
                 if (g.hostExperts().isPresent()) {
                     last = hostExperts.runFeedForward(s, i, tokens, r -> {
@@ -231,11 +231,8 @@ public final class TornadoEngine implements Engine {
                             traceRouter(s, g, r, tokens, trace);
                         }
                     }, stats);
-                } else {
-                    last = s.runFeedForward(i);
-                    if (trace.enabled()) {
-                        traceRouter(s, g, last, tokens, trace);
-                    }
+                } else if (trace.enabled()) {
+                    traceRouter(s, g, last, tokens, trace);
                 }
                 if (trace.enabled()) {
                     trace.layer("mlp_out", g.layer(), s.plan().fetch(last, g.mlpOut(), tokens * h), tokens, h);

@@ -50,7 +50,7 @@ class TornadoEngineLimitsTest {
     @Test
     void largeWeightsAreSplitIntoParts() {
         List<String> tasks = split.taskNames();
-        for (String t : List.of("embedding.gather_p1", "layer1_mlp.expert_gate_up_p1", "layer1_mlp.expert_down_p1",
+        for (String t : List.of("embedding.gather_p1", "layer1.expert_gate_up_p1", "layer1.expert_down_p1",
                 "head.lm_head_p1")) {
             assertTrue(tasks.contains(t), t + " in " + tasks);
         }

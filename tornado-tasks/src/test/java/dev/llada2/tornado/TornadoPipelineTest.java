@@ -54,7 +54,7 @@ class TornadoPipelineTest {
     void placedOnTwoDevices() {
         assertTrue(pipeline.describe().contains("tornado:0:0") && pipeline.describe().contains("tornado:0:1"),
                 pipeline.describe());
-        assertTrue(pipeline.taskNames().contains("layer2_mlp.combine"));
+        assertTrue(pipeline.taskNames().contains("layer2.combine"));
         assertEquals(List.of(new DeviceId("tornado", 0, 0), new DeviceId("tornado", 0, 1)),
                 List.of(TornadoDevices.list().get(0).id(), TornadoDevices.list().get(1).id()));
     }

@@ -81,6 +81,12 @@ class TransferAccountingTest {
         assertEquals(0, frames % BuiltGraph.KERNEL_FRAME_BYTES, "up: params, head rows and 24-byte kernel frames");
         assertTrue(launches > 0 && launches <= 20 * (engine.config().numHiddenLayers() + 2),
                 "up: params, head rows and one TornadoVM kernel frame per launch (" + launches + " launches)");
+        assertEquals(launches, moved.kernelLaunches(), "the launch counter equals the kernel frames written");
+        assertEquals(engine.config().numHiddenLayers() + 2L, moved.graphExecutions(),
+                "embedding, one graph per layer, head");
+        long lmHead = 2L * vocab * engine.config().hiddenSize();
+        assertTrue(moved.deviceBytes() > lmHead, "device bytes include the BF16 lm_head (" + moved.deviceBytes()
+                + " vs " + lmHead + ")");
         assertEquals(moved.hostToDeviceBytes(), engine.profiledHostToDeviceBytes() - profiledIn,
                 "the engine's count equals TornadoVM's profiler");
         assertEquals(0, engine.profiledDeviceToHostBytes() - profiledOut, "no graph copies anything back by itself");

@@ -36,7 +36,8 @@ public final class DecodeBench {
     public record Run(int tokens, int forwards, int edits, int prefillForwards, int cacheForwards, double tokensPerForward,
                       double tokensPerSecond, double forwardMinMs, double forwardMedianMs, double forwardMeanMs,
                       double prefillMs, double decodeMs, long handoffBytes, long hostToDeviceBytes,
-                      long deviceToHostBytes, Breakdown breakdown) {
+                      long deviceToHostBytes, double graphExecutionsPerForward, double kernelLaunchesPerForward,
+                      double deviceBytesPerForward, Breakdown breakdown) {
     }
 
     /**
@@ -101,6 +102,8 @@ public final class DecodeBench {
         return new Run(r.generatedIds().length, r.forwards(), r.edits(), r.prefillForwards(), r.cacheForwards(),
                 r.tokensPerForward(), r.tokensPerSecond(), min, median, mean, r.prefillNanos() / 1e6,
                 r.decodeNanos() / 1e6, moved.handoffBytes(), moved.hostToDeviceBytes(), moved.deviceToHostBytes(),
+                perForward(moved.graphExecutions(), moved), perForward(moved.kernelLaunches(), moved),
+                perForward(moved.deviceBytes(), moved),
                 breakdown(moved, r.prefillNanos() + r.decodeNanos(), ns.size()));
     }
 
@@ -117,6 +120,11 @@ public final class DecodeBench {
             ms[p.ordinal()] = moved.partNanos(p) / 1e6 / forwards;
         }
         return new Breakdown(ms, (generationNanos - engineNanos) / 1e6 / forwards);
+    }
+
+    /** A counter over the engine forwards of one run (a forward can span several passes or devices). */
+    private static double perForward(long count, EngineStats.Snapshot moved) {
+        return moved.forwards() == 0 ? 0 : (double) count / moved.forwards();
     }
 
     /** Peak use of the Java heap pools since start. */

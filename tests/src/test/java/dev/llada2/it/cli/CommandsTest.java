@@ -221,6 +221,10 @@ class CommandsTest {
         assertEquals(2, j.get("modes").size());
         assertEquals(16, j.at("/modes/0/runs/0/tokens").asInt());
         assertTrue(j.get("kv_cache_speedup").asDouble() > 0);
+        // the CPU engine runs no task graphs: the device counters are present and zero
+        assertEquals(0, j.at("/modes/0/runs/0/graph_executions_per_forward").asDouble(-1));
+        assertEquals(0, j.at("/modes/0/runs/0/kernel_launches_per_forward").asDouble(-1));
+        assertEquals(0, j.at("/modes/0/runs/0/device_bytes_per_forward").asDouble(-1));
     }
 
     /**

@@ -4,13 +4,15 @@ import dev.llada2.weights.Matrix;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A weight matrix in device upload layout: the checkpoint's bytes copied unchanged into one or more
- * {@link ShortArray}s of 16-bit words (decoded in kernels by {@link WeightDecode}), each holding a
- * contiguous range of rows. A matrix is split when it exceeds the largest buffer the device allows
+ * A weight matrix in device upload layout: the checkpoint's bytes copied unchanged (row-major) into one
+ * or more {@link ShortArray}s of 16-bit words (decoded in kernels by {@link WeightDecode}), each holding
+ * a contiguous range of rows, or the same words rearranged k-major for kernels with a thread per row
+ * ({@link #kMajor}). A matrix is split when it exceeds the largest buffer the device allows
  * (OpenCL's max allocation, 1-4 GiB on many devices): a kernel then runs once per part. Parts always
  * hold whole units of {@code unitRows} rows, so a stack of experts splits between experts.
  *
@@ -80,6 +82,34 @@ public record DeviceMatrix(String name, int rows, int cols, int format, int unit
         }
         return new DeviceMatrix(name, units.size() * first.rows(), first.cols(), format, first.rows(),
                 List.copyOf(parts));
+    }
+
+    /**
+     * The same matrix with each part's elements rearranged k-major: element {@code (r, k)} of a part of
+     * {@code R} rows at element index {@code k * R + r} (an F32 element stays two consecutive words).
+     * Kernels that give each thread one row then read consecutive words at each step {@code k}, one
+     * coalesced load per work-group; the checkpoint is untouched, only the upload copy changes.
+     */
+    public DeviceMatrix kMajor() {
+        int wordsPerElement = format == WeightDecode.F32 ? 2 : 1;
+        List<Part> out = new ArrayList<>();
+        short[] row = new short[cols * wordsPerElement];
+        for (Part p : parts) {
+            MemorySegment src = p.words().getSegment();
+            ShortArray words = new ShortArray(p.words().getSize());
+            MemorySegment dst = words.getSegment();
+            for (int r = 0; r < p.rows(); r++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_SHORT, (long) r * row.length * 2, row, 0, row.length);
+                for (int k = 0; k < cols; k++) {
+                    long at = ((long) k * p.rows() + r) * wordsPerElement;
+                    for (int w = 0; w < wordsPerElement; w++) {
+                        dst.setAtIndex(ValueLayout.JAVA_SHORT, at + w, row[k * wordsPerElement + w]);
+                    }
+                }
+            }
+            out.add(new Part(words, p.firstRow(), p.rows()));
+        }
+        return new DeviceMatrix(name, rows, cols, format, unitRows, List.copyOf(out));
     }
 
     private static DeviceMatrix splitRows(String name, Matrix m, int format, long maxPartBytes) {

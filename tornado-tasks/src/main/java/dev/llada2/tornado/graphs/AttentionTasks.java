@@ -84,10 +84,9 @@ final class AttentionTasks {
                 context, c.numAttentionHeads(), c.numKeyValueHeads(), hd, (float) Math.pow(hd, -0.5));
         MatMulTasks.add(b, TaskName.Op.ATTENTION_OUT, denseW, context, sh.params(), sh.scale(), attnOut);
         bias(b, TaskName.Op.ATTENTION_OUT_BIAS, denseBias, attnOut, hidden, sh);
-        residual(b, TaskName.Op.ATTENTION_RESIDUAL, attnOut, sh, hidden);
         t = b.task(TaskName.Op.POST_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
-        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), sh.hidden(), postNorm, sh.params(),
-                normed, hidden, eps);
+        b.graph().task(t.task(), NormKernels::addRmsNormRows, new KernelContext(), attnOut, sh.hidden(), postNorm,
+                sh.params(), normed, hidden, eps);
     }
 
     /** {@code hidden += delta} for the pass's tokens. */

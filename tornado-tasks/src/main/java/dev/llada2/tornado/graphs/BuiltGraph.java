@@ -10,10 +10,14 @@ import java.util.List;
  * @param uploadOnceBytes host-to-device bytes of its first execution ({@code FIRST_EXECUTION}: weights, tables,
  *                        caches, scratch)
  * @param uploadEachBytes host-to-device bytes of every execution ({@code EVERY_EXECUTION}: params, head rows)
+ * @param deviceBytes     data bytes of every device buffer the graph declares (weights at their stored size;
+ *                        activations, scratch and KV caches at their capacities), each buffer once: what its
+ *                        kernels are given per execution, an upper bound of the memory they read or write
+ *                        (a pass of fewer tokens, or unselected experts, touch less)
  * @param tasks           task ids, in launch order (one kernel launch each per execution)
  */
 public record BuiltGraph(String name, ImmutableTaskGraph graph, long uploadOnceBytes, long uploadEachBytes,
-                         List<String> tasks) {
+                         long deviceBytes, List<String> tasks) {
 
     /**
      * Bytes TornadoVM writes to the device for every kernel launch besides the declared data: its

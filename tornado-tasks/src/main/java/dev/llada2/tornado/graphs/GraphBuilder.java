@@ -8,7 +8,10 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A {@link TaskGraph} under construction that also records what its declarations will move between
@@ -29,12 +32,28 @@ import java.util.List;
  */
 public final class GraphBuilder {
 
+    /**
+     * TornadoVM's bytecode buffer per graph ({@code tornado.tvm.maxbytecodesize}, read once when the
+     * first graph compiles; 4096 bytes by default). A whole MoE layer with split expert stacks exceeds
+     * 4 KB; 256 KiB holds any layer. Raised here, before any graph of this project exists, unless the
+     * user set it; TornadoVM reads its settings from the system properties.
+     */
+    static final String BYTECODE_SIZE_PROPERTY = "tornado.tvm.maxbytecodesize";
+
+    static {
+        if (System.getProperty(BYTECODE_SIZE_PROPERTY) == null) {
+            System.setProperty(BYTECODE_SIZE_PROPERTY, Integer.toString(256 * 1024));
+        }
+    }
+
     private final String name;
     private final TaskGraph graph;
     private final GridScheduler grids;
     private long uploadOnceBytes;
     private long uploadEachBytes;
     private final List<String> tasks = new ArrayList<>();
+    private final Set<TornadoNativeArray> declared = Collections.newSetFromMap(new IdentityHashMap<>());
+    private long deviceBytes;
 
     public GraphBuilder(String name, GridScheduler grids) {
         this.name = name;
@@ -54,6 +73,7 @@ public final class GraphBuilder {
     public GraphBuilder uploadOnce(TornadoNativeArray... arrays) {
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) arrays);
         uploadOnceBytes += bytes(arrays);
+        declare(arrays);
         return this;
     }
 
@@ -70,11 +90,13 @@ public final class GraphBuilder {
     public GraphBuilder uploadEach(TornadoNativeArray... arrays) {
         graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays);
         uploadEachBytes += bytes(arrays);
+        declare(arrays);
         return this;
     }
 
     public GraphBuilder consume(TornadoNativeArray... arrays) {
         graph.consumeFromDevice((Object[]) arrays);
+        declare(arrays);
         return this;
     }
 
@@ -102,7 +124,17 @@ public final class GraphBuilder {
     }
 
     public BuiltGraph build() {
-        return new BuiltGraph(name, graph.snapshot(), uploadOnceBytes, uploadEachBytes, List.copyOf(tasks));
+        return new BuiltGraph(name, graph.snapshot(), uploadOnceBytes, uploadEachBytes, deviceBytes,
+                List.copyOf(tasks));
+    }
+
+    /** Adds the data bytes of buffers this graph has not declared yet to its device footprint. */
+    private void declare(TornadoNativeArray... arrays) {
+        for (TornadoNativeArray a : arrays) {
+            if (declared.add(a)) {
+                deviceBytes += a.getNumBytesOfSegment();
+            }
+        }
     }
 
     /** Bytes TornadoVM copies for whole arrays: the data and the 16-byte array header. */

@@ -2,6 +2,7 @@ package dev.llada2.tornado.graphs;
 
 import dev.llada2.tornado.kernels.HeadKernels;
 import dev.llada2.tornado.kernels.MatMulKernels;
+import dev.llada2.tornado.kernels.MoeKernels;
 import dev.llada2.tornado.kernels.NormKernels;
 import dev.llada2.tornado.kernels.RopeKernels;
 import dev.llada2.tornado.kernels.StreamKernels;
@@ -42,6 +43,15 @@ public final class Grids {
         WorkerGrid g = new WorkerGrid1D(units * threads);
         g.setLocalWork(threads, 1, 1);
         return g;
+    }
+
+    /**
+     * The expert kernels over a weight part of {@code partRows} rows, experts of {@code rowsPerExpert}
+     * rows: a work-group of {@link MoeKernels#EXPERT_THREADS} threads per (expert, slice of rows).
+     */
+    public static WorkerGrid expertGroups(int partRows, int rowsPerExpert) {
+        int slices = (rowsPerExpert + MoeKernels.EXPERT_THREADS - 1) / MoeKernels.EXPERT_THREADS;
+        return groups(partRows / rowsPerExpert * slices, MoeKernels.EXPERT_THREADS);
     }
 
     /** One work-item per unit, rounded up to a whole work-group. */

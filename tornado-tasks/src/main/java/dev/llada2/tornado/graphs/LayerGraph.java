@@ -11,9 +11,25 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The two graphs of one decoder layer, {@code h += attention(rmsnorm(h)); h += ffn(rmsnorm(h))}. A
- * layer is split in two because TornadoVM 5.2 compiles each graph into a bytecode buffer of 4096
- * bytes by default ({@code -Dtornado.tvm.maxbytecodesize}), and a whole MoE layer needs about 3.8 KB.
+ * The graph of one decoder layer, {@code h += attention(rmsnorm(h)); h += ffn(rmsnorm(h))}: one graph
+ * execution (one host synchronisation) per layer and pass. TornadoVM 5.2 compiles each graph into a
+ * bytecode buffer of {@code -Dtornado.tvm.maxbytecodesize} bytes, 4096 by default, which a whole MoE
+ * layer with split weights can exceed; {@link GraphBuilder} raises the default.
+ *
+ * <pre>
+ *   layer&lt;l&gt;
+ *     from the previous graph (consumeFromDevice): params, hidden, scale, cos/sin
+ *       (a pipeline stage's first graph instead uploads params and hidden every pass and owns scale;
+ *        the first layer of a device owns cos/sin)
+ *     host --once--&gt; attention and feed-forward weights, this layer's KV cache, scratch
+ *     {@link AttentionTasks}: hidden --&gt; attn_out; hidden += attn_out; hidden --&gt; m (post-attention norm)
+ *     {@link DenseMlpTasks} (dense layer) or {@link MoeTasks} (MoE layer): m --&gt; mlp_out
+ *     mlp_residual: hidden += mlp_out
+ *     kept for the next graph: params, hidden, scale, cos/sin
+ * </pre>
+ *
+ * A MoE layer with routed experts in host memory keeps the split in two graphs, followed by the
+ * graphs of {@link HostExpertGraphs} (the host computes between them):
  *
  * <pre>
  *   layer&lt;l&gt;_attention
@@ -27,17 +43,13 @@ import java.util.Optional;
  *   layer&lt;l&gt;_mlp
  *     from layer&lt;l&gt;_attention: params, hidden, scale, cos/sin, m
  *     host --once--&gt; feed-forward weights, scratch
- *     {@link DenseMlpTasks} (dense layer) or {@link MoeTasks} (MoE layer): m --&gt; mlp_out
- *     mlp_residual: hidden += mlp_out
- *     kept for the next graph: params, hidden, scale, cos/sin
+ *     {@link MoeTasks}: router, device experts, shared expert (no combine)
+ *     kept for the next graph: params, hidden, scale, cos/sin, shared_out, slot_out
  * </pre>
  *
- * Fetched only when tracing (UNDER_DEMAND): attn_out from the first graph; mlp_out, hidden and the
- * router outputs from the second. Nothing crosses to the host in a normal pass.
- *
- * <p>A MoE layer with routed experts in host memory has two more graphs after {@code layer<l>_mlp}
- * (which then ends after the shared expert), and the router outputs and some rows of m do cross:
- * see {@link HostExpertGraphs}.
+ * Fetched only when tracing (UNDER_DEMAND): attn_out, mlp_out, hidden and the router outputs, after
+ * the layer's graph (or the graph that wrote them). Nothing crosses to the host in a normal pass; with
+ * host-resident experts the router outputs and some rows of m do (see {@link HostExpertGraphs}).
  */
 public final class LayerGraph {
 
@@ -52,8 +64,8 @@ public final class LayerGraph {
     }
 
     private final int layer;
-    private final BuiltGraph attention;
-    private final BuiltGraph feedForward;
+    private final BuiltGraph first;
+    private final Optional<BuiltGraph> feedForward;
     private final FloatArray attnOut;
     private final FloatArray mlpOut;
     private final Optional<MoeTasks> moe;
@@ -67,7 +79,8 @@ public final class LayerGraph {
     public LayerGraph(LLaDA2Config c, LayerWeights w, SharedBuffers sh, Entry entry, long maxPartBytes,
                       GridScheduler grids, boolean[] onHost) {
         this.layer = w.index();
-        GraphBuilder a = new GraphBuilder(TaskName.attentionGraph(layer), grids);
+        boolean split = w.ffn() instanceof MoeWeights && onHost != null;
+        GraphBuilder a = new GraphBuilder(split ? TaskName.attentionGraph(layer) : TaskName.layerGraph(layer), grids);
         switch (entry) {
             case AFTER_EMBEDDING -> a.consume(sh.params(), sh.hidden(), sh.scale())
                     .uploadOnce(sh.rope().cos(), sh.rope().sin());
@@ -78,14 +91,13 @@ public final class LayerGraph {
         AttentionTasks attentionTasks = new AttentionTasks(c, w, sh, a, maxPartBytes);
         this.attnOut = attentionTasks.attnOut;
         this.normed = attentionTasks.normed;
-        this.attention = a.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin(), normed)
-                .downloadOnDemand(attnOut)
-                .build();
-
-        GraphBuilder f = new GraphBuilder(TaskName.feedForwardGraph(layer), grids)
-                .consume(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin(), normed);
         this.mlpOut = sh.activations(c.hiddenSize());
-        if (w.ffn() instanceof MoeWeights m && onHost != null) {
+        if (split) {
+            MoeWeights m = (MoeWeights) w.ffn();
+            this.first = a.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin(),
+                    normed).downloadOnDemand(attnOut).build();
+            GraphBuilder f = new GraphBuilder(TaskName.feedForwardGraph(layer), grids)
+                    .consume(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin(), normed);
             MoeTasks tasks = new MoeTasks(c, layer, m, normed, null, sh, f, maxPartBytes, onHost);
             f.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin());
             tasks.sharedOut().ifPresent(f::keepOnDevice);
@@ -93,12 +105,12 @@ public final class LayerGraph {
                 f.keepOnDevice(tasks.slotOut());
             }
             this.moe = Optional.of(tasks);
-            this.feedForward = f.downloadOnDemand(normed, tasks.routerLogits(), tasks.topIdx(), tasks.topWeight())
-                    .build();
+            this.feedForward = Optional.of(f.downloadOnDemand(normed, tasks.routerLogits(), tasks.topIdx(),
+                    tasks.topWeight()).build());
             this.hostExperts = Optional.of(new HostExpertGraphs(c, layer, tasks, mlpOut, sh, grids));
             return;
         }
-        f.uploadOnce(mlpOut);
+        GraphBuilder f = a.uploadOnce(mlpOut);
         this.moe = switch (w.ffn()) {
             case DenseMlp dense -> {
                 DenseMlpTasks.add(f, dense.mlp(), normed, mlpOut, sh, maxPartBytes, TaskName.Op.MLP_GATE_UP,
@@ -109,9 +121,10 @@ public final class LayerGraph {
         };
         AttentionTasks.residual(f, TaskName.Op.MLP_RESIDUAL, mlpOut, sh, c.hiddenSize());
         f.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin())
-                .downloadOnDemand(mlpOut);
+                .downloadOnDemand(attnOut, mlpOut);
         moe.ifPresent(x -> f.downloadOnDemand(x.routerLogits(), x.topIdx(), x.topWeight()));
-        this.feedForward = f.build();
+        this.first = f.build();
+        this.feedForward = Optional.empty();
         this.hostExperts = Optional.empty();
     }
 
@@ -119,23 +132,10 @@ public final class LayerGraph {
         return layer;
     }
 
-    /** The attention graph (runs first). */
-    public BuiltGraph attention() {
-        return attention;
-    }
-
-    /**
-     * The feed-forward graph (runs right after the attention graph); with host-resident experts, the
-     * first of the feed-forward graphs (router, device experts, shared expert).
-     */
-    public BuiltGraph feedForward() {
-        return feedForward;
-    }
-
-    /** Every graph of the layer, in execution order. */
+    /** Every graph of the layer, in execution order: the whole layer, or with host-resident experts four. */
     public List<BuiltGraph> graphs() {
-        return hostExperts.map(x -> List.of(attention, feedForward, x.slotsIn(), x.combine()))
-                .orElse(List.of(attention, feedForward));
+        return hostExperts.map(x -> List.of(first, feedForward.orElseThrow(), x.slotsIn(), x.combine()))
+                .orElse(List.of(first));
     }
 
     /** The graphs after {@link #feedForward()} when some routed experts live in host memory. */
@@ -148,14 +148,14 @@ public final class LayerGraph {
         return normed;
     }
 
-    /** {@code attn_out} of the last pass (valid after fetching from the attention graph's result). */
+    /** {@code attn_out} of the last pass (valid after fetching from the result of the layer's first graph). */
     public FloatArray attnOut() {
         return attnOut;
     }
 
     /**
-     * {@code mlp_out} of the last pass (valid after fetching from the result of the feed-forward graph,
-     * or of the combine graph with host-resident experts).
+     * {@code mlp_out} of the last pass (valid after fetching from the result of the layer's graph, or of
+     * the combine graph with host-resident experts).
      */
     public FloatArray mlpOut() {
         return mlpOut;

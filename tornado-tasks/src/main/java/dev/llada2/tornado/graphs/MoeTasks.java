@@ -28,8 +28,9 @@ import java.util.Optional;
  * </pre>
  *
  * The experts of each projection are stacked into as few device buffers as the device allows
- * (split between experts); each buffer gets its own expert task. Every selected expert's weights are
- * read once per pass, whatever number of tokens chose it.
+ * (split between experts), k-major ({@link DeviceMatrix#kMajor}); each buffer gets its own expert
+ * task. Every selected expert's weights are read once per {@link MoeKernels#TOKEN_TILE} tokens that
+ * chose it (once per pass for most experts of a block).
  *
  * <p>When some routed experts live in host memory ({@code onHost}), only the device-resident ones are
  * uploaded, as one stack per contiguous range of expert ids (group_slots and the expert tasks are left
@@ -74,10 +75,11 @@ public final class MoeTasks {
                     + (r[1] - r[0] == experts ? "*" : r[0] + "-" + (r[1] - 1)) + ".";
             stacks.add(new DeviceMatrix[] {
                 DeviceMatrix.stack(prefix + "gate_proj.weight", e.stream().map(MlpWeights::gate).toList(),
-                        maxPartBytes),
-                DeviceMatrix.stack(prefix + "up_proj.weight", e.stream().map(MlpWeights::up).toList(), maxPartBytes),
+                        maxPartBytes).kMajor(),
+                DeviceMatrix.stack(prefix + "up_proj.weight", e.stream().map(MlpWeights::up).toList(), maxPartBytes)
+                        .kMajor(),
                 DeviceMatrix.stack(prefix + "down_proj.weight", e.stream().map(MlpWeights::down).toList(),
-                        maxPartBytes)});
+                        maxPartBytes).kMajor()});
         }
         FloatArray bias = FloatArray.fromArray(w.expertBias());
         routerLogits = sh.activations(experts);
@@ -113,8 +115,6 @@ public final class MoeTasks {
             b.graph().task(t.task(), MoeKernels::groupSlots, new KernelContext(), topIdx, sh.params(), slots, counts,
                     experts, k, maxT);
         }
-        int upThreads = Grids.matmulThreads(hidden);
-        int downThreads = Grids.matmulThreads(inter);
         int gatePart = 0;
         int downPart = 0;
         for (int r = 0; r < ranges.size(); r++) {
@@ -125,15 +125,16 @@ public final class MoeTasks {
             for (int p = 0; p < gate.parts().size(); p++) {
                 DeviceMatrix.Part g = gate.parts().get(p);
                 DeviceMatrix.Part u = up.parts().get(p);
-                t = b.task(TaskName.Op.EXPERT_GATE_UP, gatePart++, Grids.groups(g.rows(), upThreads));
+                t = b.task(TaskName.Op.EXPERT_GATE_UP, gatePart++, Grids.expertGroups(g.rows(), inter));
                 b.graph().task(t.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), m, slots,
-                        counts, sh.scale(), h, first + g.firstUnit(inter), inter, hidden, k, maxT, gate.format());
+                        counts, sh.scale(), h, first + g.firstUnit(inter), g.rows(), inter, hidden, k, maxT,
+                        gate.format());
             }
             for (int p = 0; p < down.parts().size(); p++) {
                 DeviceMatrix.Part d = down.parts().get(p);
-                t = b.task(TaskName.Op.EXPERT_DOWN, downPart++, Grids.groups(d.rows(), downThreads));
+                t = b.task(TaskName.Op.EXPERT_DOWN, downPart++, Grids.expertGroups(d.rows(), hidden));
                 b.graph().task(t.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, slots, counts,
-                        topWeight, sh.scale(), slotOut, first + d.firstUnit(hidden), hidden, inter, maxT,
+                        topWeight, sh.scale(), slotOut, first + d.firstUnit(hidden), d.rows(), hidden, inter, maxT,
                         down.format());
             }
         }

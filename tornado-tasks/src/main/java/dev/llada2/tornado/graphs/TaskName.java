@@ -3,9 +3,9 @@ package dev.llada2.tornado.graphs;
 /**
  * The name of a task: its graph and its id inside the graph. The graph builders name tasks with it
  * and register their grids under {@link #qualified()}, so a task and its grid cannot disagree.
- * Graph names follow the model: {@code embedding}, {@code layer<l>_attention}, {@code layer<l>_mlp},
- * {@code head}, and for a MoE layer with routed experts in host memory also
- * {@code layer<l>_mlp_host_in} and {@code layer<l>_mlp_combine}; task ids follow
+ * Graph names follow the model: {@code embedding}, {@code layer<l>} (a whole layer), {@code head}; a
+ * MoE layer with routed experts in host memory is {@code layer<l>_attention}, {@code layer<l>_mlp},
+ * {@code layer<l>_mlp_host_in} and {@code layer<l>_mlp_combine} instead; task ids follow
  * the operation, with {@code _p<k>} for the k-th part of a weight split across device buffers.
  */
 public record TaskName(String graph, String task) {
@@ -27,6 +27,11 @@ public record TaskName(String graph, String task) {
 
     public static final String EMBEDDING_GRAPH = "embedding";
     public static final String HEAD_GRAPH = "head";
+
+    /** The whole of layer {@code layer} in one graph (attention and feed-forward). */
+    public static String layerGraph(int layer) {
+        return "layer" + layer;
+    }
 
     /** The attention half of layer {@code layer} (norms, QKV, RoPE, attention, output projection). */
     public static String attentionGraph(int layer) {

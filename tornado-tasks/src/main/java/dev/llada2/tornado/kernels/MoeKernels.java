@@ -14,10 +14,10 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  *   <li>{@link #routerSelect}: per token, sigmoid, expert bias for selection, group-limited top-k,
  *       renormalised, scaled weights; expert ids in descending biased order (twin: {@code RouterMath});</li>
  *   <li>{@link #groupSlots}: per expert, the list of (token, k) slots routed to it, in slot order;</li>
- *   <li>{@link #expertGateUp} and {@link #expertDown}: grids over (expert, output row) that loop over
- *       the expert's slots, so each selected expert's weights are read once per pass for all of its
- *       tokens and unselected experts exit at once; the down projection multiplies by the slot's
- *       routing weight;</li>
+ *   <li>{@link #expertGateUp} and {@link #expertDown}: grids over (expert, slice of output rows) that
+ *       loop over the expert's slots, so each selected expert's weights are read once per tile of
+ *       {@value #TOKEN_TILE} of its tokens and unselected experts do no work; the down projection
+ *       multiplies by the slot's routing weight;</li>
  *   <li>{@link #combine}: per token the weighted expert outputs summed in slot order, plus the shared
  *       expert, the same order as the CPU engine so results match to rounding.</li>
  * </ol>
@@ -26,6 +26,15 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * Slot {@code s = t * topK + j} is the j-th expert chosen for token t.
  */
 public final class MoeKernels {
+
+    /** Tokens (slots) of an expert each thread of {@link #expertGateUp}/{@link #expertDown} accumulates at once. */
+    public static final int TOKEN_TILE = 8;
+
+    /** Elements of each staged token row per step (the local tile is {@code TOKEN_TILE x K_CHUNK} floats). */
+    public static final int K_CHUNK = 64;
+
+    /** Threads (rows) per work-group of the expert kernels. */
+    public static final int EXPERT_THREADS = 64;
 
     private MoeKernels() {
     }
@@ -147,88 +156,122 @@ public final class MoeKernels {
      * {@code h[s][row] = silu(Wgate_e[row] . m[t(s)]) * (Wup_e[row] . m[t(s)])} for every slot
      * {@code s} routed to expert {@code e}.
      *
-     * <p>Grid: {@code partExperts * inter x L} work-items, local size {@code L}: one work-group per
-     * (expert of this weight part, intermediate row); groups of experts without slots exit at once.
-     * Work per thread: {@code cols / L} elements of two weight rows per tile of four slots, then a
-     * reduction of eight partial sums.
+     * <p>Grid: {@code partExperts * ceil(inter / L) x L} work-items, local size {@code L}: one
+     * work-group per (expert of this weight part, slice of {@code L} intermediate rows), one thread per
+     * row. The weights are k-major ({@link dev.llada2.tornado.format.DeviceMatrix#kMajor}): at step
+     * {@code k} the group's threads read {@code L} consecutive elements, one coalesced load. The
+     * expert's tokens are taken {@value #TOKEN_TILE} at a time, their rows staged in local memory in
+     * chunks of {@value #K_CHUNK}, and each thread keeps one gate and one up accumulator per token in
+     * registers: no reduction, and each weight is read and decoded once per tile of
+     * {@value #TOKEN_TILE} tokens (once per pass for an expert chosen by at most that many).
+     * Groups of experts without slots do no work.
      *
-     * <p>The body mirrors {@link MatMulKernels#gateUpSwiGlu} with tokens gathered through the expert's
-     * slot list instead of read in order. The shared loop is written out in both kernels on purpose:
-     * TornadoVM loses writes to local arrays passed to helper methods, so a kernel's reduction cannot be
-     * factored into a method it calls.
+     * <p>The bodies of this kernel and {@link #expertDown} share their staging loop on purpose:
+     * TornadoVM loses writes to local arrays passed to helper methods.
      *
-     * @param gate        {@code [partExperts * inter, cols]}: experts {@code firstExpert..} stacked
-     * @param h           receives {@code [slots, inter]}
+     * @param gate     k-major {@code [cols, partRows]}: experts {@code firstExpert..} stacked along the rows
+     * @param partRows rows of the weight part ({@code partExperts * inter})
+     * @param h        receives {@code [slots, inter]}
      */
     public static void expertGateUp(KernelContext context, ShortArray gate, ShortArray up, FloatArray m, IntArray slots,
-                                    IntArray expertCounts, FloatArray scale, FloatArray h, int firstExpert, int inter,
-                                    int cols, int topK, int slotCapacity, int format) {
-        int group = context.groupIdx;
+                                    IntArray expertCounts, FloatArray scale, FloatArray h, int firstExpert,
+                                    int partRows, int inter, int cols, int topK, int slotCapacity, int format) {
         int lid = context.localIdx;
         int threads = context.localGroupSizeX;
-        float[] partial = context.allocateFloatLocalArray(2 * MatMulKernels.TILE * MatMulKernels.MAX_THREADS);
-        int local = group / inter;
-        int row = group - local * inter;
+        float[] xs = context.allocateFloatLocalArray(TOKEN_TILE * K_CHUNK);
+        int slices = (inter + threads - 1) / threads;
+        int local = context.groupIdx / slices;
+        int row = (context.groupIdx - local * slices) * threads + lid;
+        int wRow = local * inter + row;
         int e = firstExpert + local;
         int n = expertCounts.get(e);
-        int wBase = group * cols;
         int sBase = e * slotCapacity;
-        for (int c0 = 0; c0 < n; c0 += MatMulKernels.TILE) {
-            int s0 = slots.get(sBase + c0);
-            int s1 = c0 + 1 < n ? slots.get(sBase + c0 + 1) : s0;
-            int s2 = c0 + 2 < n ? slots.get(sBase + c0 + 2) : s0;
-            int s3 = c0 + 3 < n ? slots.get(sBase + c0 + 3) : s0;
-            int x0 = (s0 / topK) * cols;
-            int x1 = (s1 / topK) * cols;
-            int x2 = (s2 / topK) * cols;
-            int x3 = (s3 / topK) * cols;
+        for (int c0 = 0; c0 < n; c0 += TOKEN_TILE) {
             float g0 = 0f;
             float g1 = 0f;
             float g2 = 0f;
             float g3 = 0f;
+            float g4 = 0f;
+            float g5 = 0f;
+            float g6 = 0f;
+            float g7 = 0f;
             float u0 = 0f;
             float u1 = 0f;
             float u2 = 0f;
             float u3 = 0f;
-            for (int k = lid; k < cols; k += threads) {
-                float gk = WeightDecode.element(gate, wBase + k, format, scale);
-                float uk = WeightDecode.element(up, wBase + k, format, scale);
-                float v0 = m.get(x0 + k);
-                float v1 = m.get(x1 + k);
-                float v2 = m.get(x2 + k);
-                float v3 = m.get(x3 + k);
-                g0 += gk * v0;
-                g1 += gk * v1;
-                g2 += gk * v2;
-                g3 += gk * v3;
-                u0 += uk * v0;
-                u1 += uk * v1;
-                u2 += uk * v2;
-                u3 += uk * v3;
-            }
-            partial[lid] = g0;
-            partial[threads + lid] = g1;
-            partial[2 * threads + lid] = g2;
-            partial[3 * threads + lid] = g3;
-            partial[4 * threads + lid] = u0;
-            partial[5 * threads + lid] = u1;
-            partial[6 * threads + lid] = u2;
-            partial[7 * threads + lid] = u3;
-            context.localBarrier();
-            for (int stride = threads / 2; stride > 0; stride >>= 1) {
-                if (lid < stride) {
-                    for (int j = 0; j < 2 * MatMulKernels.TILE; j++) {
-                        partial[j * threads + lid] += partial[j * threads + lid + stride];
+            float u4 = 0f;
+            float u5 = 0f;
+            float u6 = 0f;
+            float u7 = 0f;
+            for (int k0 = 0; k0 < cols; k0 += K_CHUNK) {
+                for (int i = lid; i < TOKEN_TILE * K_CHUNK; i += threads) {
+                    int t = i / K_CHUNK;
+                    int kk = i - t * K_CHUNK;
+                    float v = 0f;
+                    if (c0 + t < n && k0 + kk < cols) {
+                        v = m.get((slots.get(sBase + c0 + t) / topK) * cols + k0 + kk);
+                    }
+                    xs[i] = v;
+                }
+                context.localBarrier();
+                if (row < inter) {
+                    int kEnd = TornadoMath.min(K_CHUNK, cols - k0);
+                    for (int kk = 0; kk < kEnd; kk++) {
+                        int wi = (k0 + kk) * partRows + wRow;
+                        float gk = WeightDecode.element(gate, wi, format, scale);
+                        float uk = WeightDecode.element(up, wi, format, scale);
+                        float v0 = xs[kk];
+                        float v1 = xs[K_CHUNK + kk];
+                        float v2 = xs[2 * K_CHUNK + kk];
+                        float v3 = xs[3 * K_CHUNK + kk];
+                        float v4 = xs[4 * K_CHUNK + kk];
+                        float v5 = xs[5 * K_CHUNK + kk];
+                        float v6 = xs[6 * K_CHUNK + kk];
+                        float v7 = xs[7 * K_CHUNK + kk];
+                        g0 += gk * v0;
+                        g1 += gk * v1;
+                        g2 += gk * v2;
+                        g3 += gk * v3;
+                        g4 += gk * v4;
+                        g5 += gk * v5;
+                        g6 += gk * v6;
+                        g7 += gk * v7;
+                        u0 += uk * v0;
+                        u1 += uk * v1;
+                        u2 += uk * v2;
+                        u3 += uk * v3;
+                        u4 += uk * v4;
+                        u5 += uk * v5;
+                        u6 += uk * v6;
+                        u7 += uk * v7;
                     }
                 }
                 context.localBarrier();
             }
-            if (lid < MatMulKernels.TILE && c0 + lid < n) {
-                int slot = slots.get(sBase + c0 + lid);
-                h.set(slot * inter + row, MatMulKernels.swiGlu(partial[lid * threads],
-                        partial[(MatMulKernels.TILE + lid) * threads]));
+            if (row < inter) {
+                h.set(slots.get(sBase + c0) * inter + row, MatMulKernels.swiGlu(g0, u0));
+                if (c0 + 1 < n) {
+                    h.set(slots.get(sBase + c0 + 1) * inter + row, MatMulKernels.swiGlu(g1, u1));
+                }
+                if (c0 + 2 < n) {
+                    h.set(slots.get(sBase + c0 + 2) * inter + row, MatMulKernels.swiGlu(g2, u2));
+                }
+                if (c0 + 3 < n) {
+                    h.set(slots.get(sBase + c0 + 3) * inter + row, MatMulKernels.swiGlu(g3, u3));
+                }
+                if (c0 + 4 < n) {
+                    h.set(slots.get(sBase + c0 + 4) * inter + row, MatMulKernels.swiGlu(g4, u4));
+                }
+                if (c0 + 5 < n) {
+                    h.set(slots.get(sBase + c0 + 5) * inter + row, MatMulKernels.swiGlu(g5, u5));
+                }
+                if (c0 + 6 < n) {
+                    h.set(slots.get(sBase + c0 + 6) * inter + row, MatMulKernels.swiGlu(g6, u6));
+                }
+                if (c0 + 7 < n) {
+                    h.set(slots.get(sBase + c0 + 7) * inter + row, MatMulKernels.swiGlu(g7, u7));
+                }
             }
-            context.localBarrier();
         }
     }
 
@@ -237,59 +280,97 @@ public final class MoeKernels {
      * {@code slotOut[s][d] = (Wdown_e[d] . h[s]) * topWeight[s]} for every slot {@code s} of expert
      * {@code e}.
      *
-     * <p>Grid: {@code partExperts * hidden x L} work-items, local size {@code L}: one work-group per
-     * (expert of this weight part, output element); groups of experts without slots exit at once.
+     * <p>Grid: {@code partExperts * ceil(hidden / L) x L} work-items, local size {@code L}: one
+     * work-group per (expert of this weight part, slice of {@code L} output elements), one thread per
+     * element, k-major weights, slot rows of {@code h} staged in local memory, one accumulator per
+     * slot of the tile, as {@link #expertGateUp}.
+     *
+     * @param down     k-major {@code [inter, partRows]}
+     * @param partRows rows of the weight part ({@code partExperts * hidden})
      */
     public static void expertDown(KernelContext context, ShortArray down, FloatArray h, IntArray slots,
                                   IntArray expertCounts, FloatArray topWeight, FloatArray scale, FloatArray slotOut,
-                                  int firstExpert, int hidden, int inter, int slotCapacity, int format) {
-        int group = context.groupIdx;
+                                  int firstExpert, int partRows, int hidden, int inter, int slotCapacity, int format) {
         int lid = context.localIdx;
         int threads = context.localGroupSizeX;
-        float[] partial = context.allocateFloatLocalArray(MatMulKernels.TILE * MatMulKernels.MAX_THREADS);
-        int local = group / hidden;
-        int d = group - local * hidden;
+        float[] xs = context.allocateFloatLocalArray(TOKEN_TILE * K_CHUNK);
+        int slices = (hidden + threads - 1) / threads;
+        int local = context.groupIdx / slices;
+        int d = (context.groupIdx - local * slices) * threads + lid;
+        int wRow = local * hidden + d;
         int e = firstExpert + local;
         int n = expertCounts.get(e);
-        int wBase = group * inter;
         int sBase = e * slotCapacity;
-        for (int c0 = 0; c0 < n; c0 += MatMulKernels.TILE) {
-            int s0 = slots.get(sBase + c0);
-            int s1 = c0 + 1 < n ? slots.get(sBase + c0 + 1) : s0;
-            int s2 = c0 + 2 < n ? slots.get(sBase + c0 + 2) : s0;
-            int s3 = c0 + 3 < n ? slots.get(sBase + c0 + 3) : s0;
+        for (int c0 = 0; c0 < n; c0 += TOKEN_TILE) {
             float a0 = 0f;
             float a1 = 0f;
             float a2 = 0f;
             float a3 = 0f;
-            for (int k = lid; k < inter; k += threads) {
-                float wk = WeightDecode.element(down, wBase + k, format, scale);
-                a0 += wk * h.get(s0 * inter + k);
-                a1 += wk * h.get(s1 * inter + k);
-                a2 += wk * h.get(s2 * inter + k);
-                a3 += wk * h.get(s3 * inter + k);
-            }
-            partial[lid] = a0;
-            partial[threads + lid] = a1;
-            partial[2 * threads + lid] = a2;
-            partial[3 * threads + lid] = a3;
-            context.localBarrier();
-            for (int stride = threads / 2; stride > 0; stride >>= 1) {
-                if (lid < stride) {
-                    for (int j = 0; j < MatMulKernels.TILE; j++) {
-                        partial[j * threads + lid] += partial[j * threads + lid + stride];
+            float a4 = 0f;
+            float a5 = 0f;
+            float a6 = 0f;
+            float a7 = 0f;
+            for (int k0 = 0; k0 < inter; k0 += K_CHUNK) {
+                for (int i = lid; i < TOKEN_TILE * K_CHUNK; i += threads) {
+                    int t = i / K_CHUNK;
+                    int kk = i - t * K_CHUNK;
+                    float v = 0f;
+                    if (c0 + t < n && k0 + kk < inter) {
+                        v = h.get(slots.get(sBase + c0 + t) * inter + k0 + kk);
+                    }
+                    xs[i] = v;
+                }
+                context.localBarrier();
+                if (d < hidden) {
+                    int kEnd = TornadoMath.min(K_CHUNK, inter - k0);
+                    for (int kk = 0; kk < kEnd; kk++) {
+                        float wk = WeightDecode.element(down, (k0 + kk) * partRows + wRow, format, scale);
+                        a0 += wk * xs[kk];
+                        a1 += wk * xs[K_CHUNK + kk];
+                        a2 += wk * xs[2 * K_CHUNK + kk];
+                        a3 += wk * xs[3 * K_CHUNK + kk];
+                        a4 += wk * xs[4 * K_CHUNK + kk];
+                        a5 += wk * xs[5 * K_CHUNK + kk];
+                        a6 += wk * xs[6 * K_CHUNK + kk];
+                        a7 += wk * xs[7 * K_CHUNK + kk];
                     }
                 }
                 context.localBarrier();
             }
-            if (lid < MatMulKernels.TILE && c0 + lid < n) {
-                int slot = slots.get(sBase + c0 + lid);
-                slotOut.set(slot * hidden + d, partial[lid * threads] * topWeight.get(slot));
+            if (d < hidden) {
+                int s0 = slots.get(sBase + c0);
+                slotOut.set(s0 * hidden + d, a0 * topWeight.get(s0));
+                if (c0 + 1 < n) {
+                    int s = slots.get(sBase + c0 + 1);
+                    slotOut.set(s * hidden + d, a1 * topWeight.get(s));
+                }
+                if (c0 + 2 < n) {
+                    int s = slots.get(sBase + c0 + 2);
+                    slotOut.set(s * hidden + d, a2 * topWeight.get(s));
+                }
+                if (c0 + 3 < n) {
+                    int s = slots.get(sBase + c0 + 3);
+                    slotOut.set(s * hidden + d, a3 * topWeight.get(s));
+                }
+                if (c0 + 4 < n) {
+                    int s = slots.get(sBase + c0 + 4);
+                    slotOut.set(s * hidden + d, a4 * topWeight.get(s));
+                }
+                if (c0 + 5 < n) {
+                    int s = slots.get(sBase + c0 + 5);
+                    slotOut.set(s * hidden + d, a5 * topWeight.get(s));
+                }
+                if (c0 + 6 < n) {
+                    int s = slots.get(sBase + c0 + 6);
+                    slotOut.set(s * hidden + d, a6 * topWeight.get(s));
+                }
+                if (c0 + 7 < n) {
+                    int s = slots.get(sBase + c0 + 7);
+                    slotOut.set(s * hidden + d, a7 * topWeight.get(s));
+                }
             }
-            context.localBarrier();
         }
     }
-
     /**
      * {@code out[t][d] = sum_j slotOut[t * topK + j][d] (j in order) + shared[t][d]} (the shared term
      * only when {@code hasShared == 1}; {@code shared} is then any array and never read).

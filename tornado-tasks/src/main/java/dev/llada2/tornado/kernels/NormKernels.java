@@ -52,4 +52,42 @@ public final class NormKernels {
             }
         }
     }
+
+    /**
+     * The residual add fused with the norm that follows it: {@code x += delta}, then rows
+     * {@code t < counts[0]} of the new {@code x} normalised into {@code out}, in one pass over the row
+     * instead of an elementwise launch and a norm launch. Each thread normalises the elements it wrote,
+     * so no barrier is needed between the add and the output; the arithmetic is that of
+     * {@code ElementwiseKernels.addInPlace} followed by {@link #rmsNormRows}, bit for bit.
+     *
+     * <p>Grid: as {@link #rmsNormRows}.
+     */
+    public static void addRmsNormRows(KernelContext context, FloatArray delta, FloatArray x, FloatArray weight,
+                                      IntArray counts, FloatArray out, int width, float eps) {
+        int row = context.groupIdx;
+        int lid = context.localIdx;
+        int threads = context.localGroupSizeX;
+        float[] partial = context.allocateFloatLocalArray(MAX_THREADS);
+        if (row < counts.get(0)) {
+            int base = row * width;
+            float ss = 0f;
+            for (int k = lid; k < width; k += threads) {
+                float v = x.get(base + k) + delta.get(base + k);
+                x.set(base + k, v);
+                ss += v * v;
+            }
+            partial[lid] = ss;
+            context.localBarrier();
+            for (int stride = threads / 2; stride > 0; stride >>= 1) {
+                if (lid < stride) {
+                    partial[lid] += partial[lid + stride];
+                }
+                context.localBarrier();
+            }
+            float inv = 1.0f / TornadoMath.sqrt(partial[0] / width + eps);
+            for (int k = lid; k < width; k += threads) {
+                out.set(base + k, weight.get(k) * (x.get(base + k) * inv));
+            }
+        }
+    }
 }

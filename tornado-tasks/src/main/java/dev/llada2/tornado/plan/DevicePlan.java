@@ -79,6 +79,7 @@ public final class DevicePlan implements AutoCloseable {
             throw failure("running graph '" + g.name() + "'", e);
         }
         stats.addHostToDevice(g.uploadBytes(!executed[index]));
+        stats.addGraphExecution(g.tasks().size(), g.deviceBytes());
         executed[index] = true;
         if (profile) {
             profiledHostToDevice += r.getProfilerResult().getTotalBytesCopyIn();

@@ -46,10 +46,10 @@ public final class Stage implements AutoCloseable {
     private final List<LayerGraph> layers;
     private final Optional<HeadGraph> head;
     private final DevicePlan plan;
-    private final int[] attentionGraph;
+    private final int[] layerGraph;
 
     private Stage(DeviceId device, DeviceInfo info, SharedBuffers shared, boolean hasEmbedding, int firstLayer,
-                  List<LayerGraph> layers, Optional<HeadGraph> head, DevicePlan plan, int[] attentionGraph) {
+                  List<LayerGraph> layers, Optional<HeadGraph> head, DevicePlan plan, int[] layerGraph) {
         this.device = device;
         this.info = info;
         this.shared = shared;
@@ -58,7 +58,7 @@ public final class Stage implements AutoCloseable {
         this.layers = layers;
         this.head = head;
         this.plan = plan;
-        this.attentionGraph = attentionGraph;
+        this.layerGraph = layerGraph;
     }
 
     /**
@@ -88,12 +88,12 @@ public final class Stage implements AutoCloseable {
             graphs.add(EmbeddingGraph.build(DeviceMatrix.upload(w.embeddings(), maxPart), shared, grids));
         }
         List<LayerGraph> layers = new ArrayList<>();
-        int[] attentionGraph = new int[span.size()];
+        int[] layerGraph = new int[span.size()];
         for (LayerWeights l : span) {
             LayerGraph.Entry entry = l.index() > firstLayer ? LayerGraph.Entry.AFTER_LAYER
                     : embedding ? LayerGraph.Entry.AFTER_EMBEDDING : LayerGraph.Entry.STAGE_START;
             LayerGraph g = new LayerGraph(c, l, shared, entry, maxPart, grids, onHost[l.index()]);
-            attentionGraph[layers.size()] = graphs.size();
+            layerGraph[layers.size()] = graphs.size();
             layers.add(g);
             graphs.addAll(g.graphs());
         }
@@ -109,7 +109,7 @@ public final class Stage implements AutoCloseable {
                 + " tokens per pass) and tables", Math.max(0, resident - weights), 0);
         DevicePlan plan = new DevicePlan(graphs, grids, tornadoDevice, device + " (" + info.name() + ")", stats,
                 o.profile());
-        return new Stage(device, info, shared, embedding, firstLayer, List.copyOf(layers), head, plan, attentionGraph);
+        return new Stage(device, info, shared, embedding, firstLayer, List.copyOf(layers), head, plan, layerGraph);
     }
 
     private static void checkWeights(LLaDA2Weights w, List<LayerWeights> span, boolean[][] onHost, boolean embedding,
@@ -190,28 +190,30 @@ public final class Stage implements AutoCloseable {
         return plan.execute(0);
     }
 
-    /** Runs the attention graph of the stage's i-th layer (layer {@code firstLayer + i}). */
-    public TornadoExecutionResult runAttention(int i) {
-        return plan.execute(attentionGraph[i]);
+    /**
+     * Runs the first graph of the stage's i-th layer (layer {@code firstLayer + i}): the whole layer, or
+     * with host-resident experts its attention graph.
+     */
+    public TornadoExecutionResult runLayer(int i) {
+        return plan.execute(layerGraph[i]);
     }
 
     /**
-     * Runs the feed-forward graph of the stage's i-th layer; right after {@link #runAttention}. With
-     * host-resident experts, the router/device-expert graph: {@link #runHostSlots} and
-     * {@link #runCombine} follow.
+     * With host-resident experts, runs the router/device-expert graph of the stage's i-th layer, right
+     * after {@link #runLayer}: {@link #runHostSlots} and {@link #runCombine} follow.
      */
     public TornadoExecutionResult runFeedForward(int i) {
-        return plan.execute(attentionGraph[i] + 1);
+        return plan.execute(layerGraph[i] + 1);
     }
 
     /** One chunk of host-computed slot outputs into the i-th layer's slot buffer (host-resident experts). */
     public TornadoExecutionResult runHostSlots(int i) {
-        return plan.execute(attentionGraph[i] + 2);
+        return plan.execute(layerGraph[i] + 2);
     }
 
     /** Combine and residual of the i-th layer after its host slots (host-resident experts). */
     public TornadoExecutionResult runCombine(int i) {
-        return plan.execute(attentionGraph[i] + 3);
+        return plan.execute(layerGraph[i] + 3);
     }
 
     public TornadoExecutionResult runHead() {

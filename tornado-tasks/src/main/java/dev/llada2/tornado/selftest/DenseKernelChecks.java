@@ -50,6 +50,7 @@ final class DenseKernelChecks {
         return List.of(
                 guarded("EmbeddingKernels.gather (BF16, 2 parts)", this::gather),
                 guarded("NormKernels.rmsNormRows", this::rmsNorm),
+                guarded("NormKernels.addRmsNormRows", this::addRmsNorm),
                 guarded("MatMulKernels.matmul (BF16, 3 parts)", () -> matmul(DType.BF16, 3)),
                 guarded("MatMulKernels.matmul (F16)", () -> matmul(DType.F16, 1)),
                 guarded("MatMulKernels.matmul (F32)", () -> matmul(DType.F32, 1)),
@@ -100,6 +101,38 @@ final class DenseKernelChecks {
         }
         return row("EmbeddingKernels.gather (BF16, 2 parts)", maxAbsDiff(want, x, want.length), 0,
                 TOKENS + " tokens x " + width + ", exact");
+    }
+
+    /** The fused residual + norm: the residual sum exact, the normalised rows as {@link #rmsNorm}. */
+    private KernelCheck addRmsNorm() {
+        int width = 100;
+        float[] xs = s.floats(TOKENS * width, 2.0);
+        float[] ds = s.floats(TOKENS * width, 1.0);
+        float[] w = s.positiveFloats(width, 1.0, 0.1);
+        IntArray params = params(TOKENS, 0, 0, new int[0], TOKENS + 1);
+        FloatArray x = device(xs, (TOKENS + 1) * width);
+        FloatArray delta = device(ds, (TOKENS + 1) * width);
+        FloatArray weight = device(w, width);
+        FloatArray out = new FloatArray((TOKENS + 1) * width);
+        var c = s.graph("addRmsNorm");
+        GraphBuilder b = c.builder().uploadOnce(params, x, delta, weight);
+        int threads = Grids.normThreads(width);
+        var t = b.task(Op.POST_NORM, Grids.groups(TOKENS + 1, threads));
+        b.graph().task(t.task(), NormKernels::addRmsNormRows, new KernelContext(), delta, x, weight, params, out,
+                width, 1e-6f);
+        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, x, out);
+        c.run();
+        float[] sum = xs.clone();
+        VectorOps.add(ds, 0, sum, 0, sum.length);
+        float[] want = new float[TOKENS * width];
+        for (int r = 0; r < TOKENS; r++) {
+            VectorOps.rmsNorm(sum, r * width, w, 1e-6f, want, r * width, width);
+        }
+        float sumError = maxAbsDiff(sum, x, sum.length);
+        float tol = (float) (RELATIVE * Math.max(1, maxAbs(want)));
+        return row("NormKernels.addRmsNormRows", sumError > 0 ? Float.POSITIVE_INFINITY : maxAbsDiff(want, out,
+                want.length), tol, TOKENS + " rows x " + width + ", residual sum exact (error " + sumError
+                + "), rows past the count untouched: " + (out.get(TOKENS * width) == 0f && x.get(TOKENS * width) == 0f));
     }
 
     private KernelCheck rmsNorm() {

@@ -13,7 +13,6 @@ import dev.llada2.tornado.format.WeightDecode;
 import dev.llada2.tornado.graphs.GraphBuilder;
 import dev.llada2.tornado.graphs.Grids;
 import dev.llada2.tornado.graphs.TaskName.Op;
-import dev.llada2.tornado.kernels.MatMulKernels;
 import dev.llada2.tornado.kernels.MoeKernels;
 import dev.llada2.weights.Matrix;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -116,9 +115,9 @@ final class MoeKernelChecks {
             downs.add(s.matrix("down" + x, hidden, inter, DType.BF16, 1.0 / Math.sqrt(inter)));
         }
         long half = gates.getFirst().bytes() * e / 2;
-        DeviceMatrix dGate = DeviceMatrix.stack("gate", gates, half);
-        DeviceMatrix dUp = DeviceMatrix.stack("up", ups, half);
-        DeviceMatrix dDown = DeviceMatrix.stack("down", downs, half);
+        DeviceMatrix dGate = DeviceMatrix.stack("gate", gates, half).kMajor();
+        DeviceMatrix dUp = DeviceMatrix.stack("up", ups, half).kMajor();
+        DeviceMatrix dDown = DeviceMatrix.stack("down", downs, half).kMajor();
 
         IntArray params = DenseKernelChecks.params(TOKENS, 0, 0, new int[0], TOKENS);
         FloatArray dLogits = device(logits, logits.length);
@@ -146,19 +145,18 @@ final class MoeKernelChecks {
         var t2 = b.task(Op.GROUP_SLOTS, Grids.items(e));
         b.graph().task(t2.task(), MoeKernels::groupSlots, new KernelContext(), topIdx, params, slotList, counts, e, k,
                 TOKENS);
-        int upThreads = Grids.matmulThreads(hidden);
-        int downThreads = Grids.matmulThreads(inter);
         for (int p = 0; p < dGate.parts().size(); p++) {
             DeviceMatrix.Part g = dGate.parts().get(p);
             DeviceMatrix.Part u = dUp.parts().get(p);
             DeviceMatrix.Part d = dDown.parts().get(p);
             b.uploadOnce(g.words(), u.words(), d.words());
-            var t3 = b.task(Op.EXPERT_GATE_UP, p, Grids.groups(g.rows(), upThreads));
+            var t3 = b.task(Op.EXPERT_GATE_UP, p, Grids.expertGroups(g.rows(), inter));
             b.graph().task(t3.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), dm,
-                    slotList, counts, scale, h, g.firstUnit(inter), inter, hidden, k, TOKENS, dGate.format());
-            var t4 = b.task(Op.EXPERT_DOWN, p, Grids.groups(d.rows(), downThreads));
+                    slotList, counts, scale, h, g.firstUnit(inter), g.rows(), inter, hidden, k, TOKENS,
+                    dGate.format());
+            var t4 = b.task(Op.EXPERT_DOWN, p, Grids.expertGroups(d.rows(), hidden));
             b.graph().task(t4.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, slotList, counts, topW,
-                    scale, slotOut, d.firstUnit(hidden), hidden, inter, TOKENS, dDown.format());
+                    scale, slotOut, d.firstUnit(hidden), d.rows(), hidden, inter, TOKENS, dDown.format());
         }
         var t5 = b.task(Op.COMBINE, Grids.items(TOKENS * hidden));
         b.graph().task(t5.task(), MoeKernels::combine, new KernelContext(), slotOut, dShared, params, out, hidden, k, 1);
@@ -217,8 +215,8 @@ final class MoeKernelChecks {
         rows.add(row("MoeKernels.expertGateUp + expertDown (2 parts)",
                 SelfTestSupport.maxAbsDiff(wantSlotOut, slotOut, wantSlotOut.length),
                 1e-5 * Math.max(1, maxAbs(wantSlotOut)), slots + " slots, " + inter + " x " + hidden
-                        + " experts in " + dGate.parts().size() + " buffers, " + upThreads + "/" + downThreads
-                        + " threads per row; tile " + MatMulKernels.TILE));
+                        + " experts in " + dGate.parts().size() + " k-major buffers, " + MoeKernels.EXPERT_THREADS
+                        + " rows per work-group, token tile " + MoeKernels.TOKEN_TILE));
 
         float[] wantOut = new float[TOKENS * hidden];
         for (int t = 0; t < TOKENS; t++) {
