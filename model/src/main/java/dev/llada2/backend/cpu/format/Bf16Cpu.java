@@ -31,9 +31,7 @@ final class Bf16Cpu implements CpuWeightFormat {
         int i = 0;
         long base = first * 2;
         for (; i <= count - lanes; i += lanes) {
-            ShortVector s = ShortVector.fromMemorySegment(S, data, base + 2L * i, ByteOrder.LITTLE_ENDIAN);
-            IntVector widened = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
-            widened.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
+            load(data, first + i).intoArray(dst, dstOff + i);
         }
         for (; i < count; i++) {
             dst[dstOff + i] = TensorReader.bf16ToFloat(data.get(TensorReader.SHORT_LE, base + 2L * i));
@@ -46,10 +44,7 @@ final class Bf16Cpu implements CpuWeightFormat {
         int i = 0;
         long base = first * 2;
         for (; i <= count - lanes; i += lanes) {
-            ShortVector s = ShortVector.fromMemorySegment(S, data, base + 2L * i, ByteOrder.LITTLE_ENDIAN);
-            IntVector widened = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
-            widened.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .intoMemorySegment(dst, dstOff + 4L * i, ByteOrder.nativeOrder());
+            load(data, first + i).intoMemorySegment(dst, dstOff + 4L * i, ByteOrder.nativeOrder());
         }
         for (; i < count; i++) {
             dst.set(ValueLayout.JAVA_FLOAT, dstOff + 4L * i,
