@@ -8,7 +8,6 @@ import dev.llada2.backend.DeviceMeasurement;
 import dev.llada2.backend.KernelCheck;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.errors.LladaException;
-import dev.llada2.weights.Matrix;
 import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.Placement;
 import dev.llada2.tornado.graphs.MoeTasks;
@@ -53,7 +52,6 @@ public final class TornadoBackendProvider implements BackendProvider {
 
     @Override
     public Engine createEngine(LLaDA2Weights weights, DeviceId device) {
-        refuseQuantized(weights);
         requireUsable();
         return new TornadoEngine(weights, device);
     }
@@ -68,7 +66,6 @@ public final class TornadoBackendProvider implements BackendProvider {
      */
     @Override
     public Engine createEngine(LLaDA2Weights weights, List<DeviceAssignment> devices, Placement placement) {
-        refuseQuantized(weights);
         requireUsable();
         if (devices.size() != placement.deviceCount()) {
             throw new IllegalArgumentException("placement is for " + placement.deviceCount() + " devices, got "
@@ -132,21 +129,6 @@ public final class TornadoBackendProvider implements BackendProvider {
     public List<KernelCheck> selfTest(DeviceId device) {
         requireUsable();
         return KernelSelfTest.run(TornadoDevices.resolve(device));
-    }
-
-    /**
-     * The TornadoVM kernels decode BF16, F16 and F32 weights; the llama.cpp block formats (Q8_0, Q4_K,
-     * Q6_K) run on the CPU engine only, for now. Refused before any device work, naming the format and
-     * a tensor that has it.
-     */
-    static void refuseQuantized(LLaDA2Weights weights) {
-        for (Matrix m : weights.matrices()) {
-            if (m.dtype().isBlockQuantized()) {
-                throw LladaException.runtime("the TornadoVM backend does not compute with " + m.dtype() + " weights yet"
-                        + " (tensor " + m.name() + " is " + m.dtype() + "): run this quantized model with --backend"
-                        + " cpu, or on TornadoVM from a BF16 checkpoint or a bf16 GGUF (llada2 quantize --type bf16)");
-            }
-        }
     }
 
     private void requireUsable() {

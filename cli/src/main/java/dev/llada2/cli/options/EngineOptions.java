@@ -3,7 +3,6 @@ package dev.llada2.cli.options;
 import dev.llada2.backend.BackendProvider;
 import dev.llada2.backend.Backends;
 import dev.llada2.backend.DeviceId;
-import dev.llada2.checkpoint.DType;
 import dev.llada2.errors.LladaException;
 import dev.llada2.profiles.HostResources;
 import dev.llada2.profiles.ProfileLoader;
@@ -15,7 +14,6 @@ import dev.llada2.profiles.fit.Planner;
 import dev.llada2.profiles.fit.WeightDtypes;
 import dev.llada2.runtime.Engine;
 import dev.llada2.weights.LoadedModel;
-import dev.llada2.weights.Matrix;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,7 +21,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Optional;
 
 /** {@code --backend}, {@code --device} or {@code --profile}: where the model runs. */
 public final class EngineOptions {
@@ -102,12 +99,6 @@ public final class EngineOptions {
                     Backends.Choice choice = Backends.auto();
                     id = choice.device();
                     why = choice.why();
-                    Optional<DType> block = model.weights().matrices().stream().map(Matrix::dtype)
-                            .filter(DType::isBlockQuantized).findFirst();
-                    if (!id.isCpu() && block.isPresent()) {
-                        id = DeviceId.CPU;
-                        why = "the model is quantized (" + block.get() + "), which only the CPU engine computes so far";
-                    }
                 }
                 default -> throw new IllegalStateException("validate() accepted --backend " + backend);
             }

@@ -1,5 +1,6 @@
 package dev.llada2.tornado.format;
 
+import dev.llada2.checkpoint.DType;
 import dev.llada2.weights.Matrix;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
@@ -9,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A weight matrix in device upload layout: the checkpoint's bytes copied unchanged (row-major) into one
+ * A weight matrix in device upload layout: the checkpoint's bytes (16-bit words or llama.cpp blocks)
+ * copied unchanged (row-major) into one
  * or more {@link ShortArray}s of 16-bit words (decoded in kernels by {@link WeightDecode}), each holding
  * a contiguous range of rows, or the same words rearranged k-major for kernels with a thread per row
  * ({@link #kMajor}). A matrix is split when it exceeds the largest buffer the device allows
@@ -39,8 +41,9 @@ public record DeviceMatrix(String name, int rows, int cols, int format, int unit
      * Bytes of the largest buffer {@link #stack} makes of {@code units} under {@code maxPartBytes}
      * (above the limit only when a single unit, or a single row of a lone matrix, is larger).
      */
-    public static long largestPart(List<Matrix> units, long maxPartBytes) {
+    public static long largestPart(List<Matrix> units, long maxPartBytesRequested) {
         Matrix first = units.getFirst();
+        long maxPartBytes = partLimit(first, maxPartBytesRequested);
         long unit = first.bytes();
         if (units.size() == 1 && unit > maxPartBytes && first.rows() > 1) {
             long row = unit / first.rows();
@@ -58,8 +61,9 @@ public record DeviceMatrix(String name, int rows, int cols, int format, int unit
      * Matrices of identical shape and dtype (the experts of one projection), stacked along the rows in
      * list order and split between units when larger than {@code maxPartBytes}.
      */
-    public static DeviceMatrix stack(String name, List<Matrix> units, long maxPartBytes) {
+    public static DeviceMatrix stack(String name, List<Matrix> units, long maxPartBytesRequested) {
         Matrix first = units.getFirst();
+        long maxPartBytes = partLimit(first, maxPartBytesRequested);
         int format = WeightDecode.formatOf(first.dtype(), first.name());
         long unitBytes = first.bytes();
         for (Matrix u : units) {
@@ -88,28 +92,40 @@ public record DeviceMatrix(String name, int rows, int cols, int format, int unit
      * The same matrix with each part's elements rearranged k-major: element {@code (r, k)} of a part of
      * {@code R} rows at element index {@code k * R + r} (an F32 element stays two consecutive words).
      * Kernels that give each thread one row then read consecutive words at each step {@code k}, one
-     * coalesced load per work-group; the checkpoint is untouched, only the upload copy changes.
+     * coalesced load per work-group; the checkpoint is untouched, only the upload copy changes. A
+     * block format moves whole blocks instead: block {@code (r, kb)} at block index {@code kb * R + r}
+     * ({@link WeightDecode#kMajorIndex}), so the threads of a group read neighbouring blocks.
      */
     public DeviceMatrix kMajor() {
-        int wordsPerElement = format == WeightDecode.F32 ? 2 : 1;
+        int unitWords = WeightDecode.blockWords(format);
+        int units = cols / WeightDecode.blockElements(format);
         List<Part> out = new ArrayList<>();
-        short[] row = new short[cols * wordsPerElement];
+        short[] row = new short[units * unitWords];
         for (Part p : parts) {
             MemorySegment src = p.words().getSegment();
             ShortArray words = new ShortArray(p.words().getSize());
             MemorySegment dst = words.getSegment();
             for (int r = 0; r < p.rows(); r++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_SHORT, (long) r * row.length * 2, row, 0, row.length);
-                for (int k = 0; k < cols; k++) {
-                    long at = ((long) k * p.rows() + r) * wordsPerElement;
-                    for (int w = 0; w < wordsPerElement; w++) {
-                        dst.setAtIndex(ValueLayout.JAVA_SHORT, at + w, row[k * wordsPerElement + w]);
+                for (int k = 0; k < units; k++) {
+                    long at = ((long) k * p.rows() + r) * unitWords;
+                    for (int w = 0; w < unitWords; w++) {
+                        dst.setAtIndex(ValueLayout.JAVA_SHORT, at + w, row[k * unitWords + w]);
                     }
                 }
             }
             out.add(new Part(words, p.firstRow(), p.rows()));
         }
         return new DeviceMatrix(name, rows, cols, format, unitRows, List.copyOf(out));
+    }
+
+    /**
+     * {@code maxPartBytes}, lowered where needed so that a part holds fewer than 2^31 elements: kernels
+     * index elements with {@code int}, and a 4.5-bit format packs more elements than bytes.
+     */
+    private static long partLimit(Matrix first, long maxPartBytes) {
+        DType t = first.dtype();
+        return Math.min(maxPartBytes, (long) Integer.MAX_VALUE / t.blockSize() * t.blockBytes());
     }
 
     private static DeviceMatrix splitRows(String name, Matrix m, int format, long maxPartBytes) {

@@ -35,6 +35,23 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * value or infinity instead of NaN; checkpoints do not contain them. Exhaustively checked against
  * {@code Float.intBitsToFloat}/{@code Float.float16ToFloat} by {@code WeightDecodeTest}.
  *
+ * <p><b>llama.cpp block formats</b> (Q8_0, Q4_K, Q6_K) stay on the device as the checkpoint's
+ * blocks, byte for byte, in the same {@link ShortArray} (every block is a whole number of 16-bit
+ * words: 34, 144 and 210 bytes), so a quantized tensor takes exactly its file size on the device.
+ * Element {@code i} of a buffer is element {@code i % B} of block {@code i / B} ({@code B} = 32 or 256
+ * elements per block); bytes are cut from words with shifts ({@link #signedByte}), the fp16 block
+ * scales go through {@link #f16}, and the element is formed with the same fp32 operations in the same
+ * order as the CPU engine's decoders ({@code backend.cpu.format}), so both give the same bits:
+ *
+ * <pre>
+ *   Q8_0: q·d                                 (q int8, d fp16)
+ *   Q4_K: d·sc[j]·q − dmin·m[j]               (q 4 bits, sc/m 6-bit sub-block scale and min, j = (i % 256) / 32)
+ *   Q6_K: d·sc[(i % 256) / 16]·(q − 32)       (q 6 bits from ql and qh, sc int8)
+ * </pre>
+ *
+ * Kernels whose threads own rows read the weights k-major ({@link #kMajorIndex}): for a block format
+ * whole blocks are rearranged, not elements ({@code DeviceMatrix.kMajor}).
+ *
  * <p>The format code is a kernel scalar, constant-folded by TornadoVM when the graph is compiled,
  * so each compiled kernel keeps only its own branch.
  */
@@ -46,6 +63,12 @@ public final class WeightDecode {
     public static final int F16 = 2;
     /** Format code: two 16-bit words per element, IEEE single. */
     public static final int F32 = 3;
+    /** Format code: llama.cpp {@code block_q8_0}, 32 elements in 17 words. */
+    public static final int Q8_0 = 4;
+    /** Format code: llama.cpp {@code block_q4_K}, 256 elements in 72 words. */
+    public static final int Q4_K = 5;
+    /** Format code: llama.cpp {@code block_q6_K}, 256 elements in 105 words. */
+    public static final int Q6_K = 6;
 
     private static final int F16_SCALES = 256;
     private static final int F32_SCALES = 288;
@@ -58,12 +81,14 @@ public final class WeightDecode {
     /**
      * Element {@code i} of a weight buffer as fp32 (kernel code).
      *
-     * @param format one of {@link #BF16}, {@link #F16}, {@link #F32}
+     * @param format one of the format codes of this class
      * @param scale  the table of {@link #scaleTable()}
      */
     public static float element(ShortArray w, int i, int format, FloatArray scale) {
         float value;
-        if (format == F32) {
+        if (format >= Q8_0) {
+            value = block(w, i, format, scale);
+        } else if (format == F32) {
             value = f32(w.get(2 * i), w.get(2 * i + 1), scale);
         } else if (format == F16) {
             value = f16(w.get(i), scale);
@@ -104,6 +129,122 @@ public final class WeightDecode {
         return highWord < 0 ? -magnitude : magnitude;
     }
 
+    /**
+     * Where element {@code (row, k)} of a part of {@code partRows} rows sits in the k-major layout
+     * of {@code DeviceMatrix.kMajor}: {@code k * partRows + row} for the per-element formats; for a
+     * block format, block {@code (row, k / B)} is block number {@code (k / B) * partRows + row}.
+     */
+    public static int kMajorIndex(int k, int partRows, int row, int format) {
+        int block = blockElements(format);
+        int index;
+        if (block == 1) {
+            index = k * partRows + row;
+        } else {
+            int kb = k / block;
+            index = (kb * partRows + row) * block + k - kb * block;
+        }
+        return index;
+    }
+
+    /** Elements per block of a format code: 1 for BF16/F16/F32, 32 for Q8_0, 256 for the K formats. */
+    public static int blockElements(int format) {
+        int elements = 1;
+        if (format == Q8_0) {
+            elements = 32;
+        } else if (format == Q4_K || format == Q6_K) {
+            elements = 256;
+        }
+        return elements;
+    }
+
+    /** 16-bit words per block of a format code (host code: upload layouts). */
+    public static int blockWords(int format) {
+        return switch (format) {
+            case F32 -> 2;
+            case Q8_0 -> 17;
+            case Q4_K -> 72;
+            case Q6_K -> 105;
+            default -> 1;
+        };
+    }
+
+    /**
+     * Element {@code i} of a buffer of llama.cpp blocks (see the class comment). The three formats
+     * share the final arithmetic {@code d·s·q − dmin·m}: Q8_0 has {@code s = 1} and Q6_K
+     * {@code q = code − 32}, both with {@code dmin = m = 0} ({@code x − (+0) = x} and {@code d·1 = d}
+     * exactly), so each gives the bits of its CPU decoder. One shared body keeps the decoder under
+     * TornadoVM's inlining limit (600 graph nodes per inlined method).
+     * <ul>
+     *   <li>Q8_0: {@code q} is the int8 at byte {@code 2 + o} of the block.
+     *   <li>Q4_K: sub-block {@code j = o / 32}; 4-bit {@code q} from the low (even j) or high (odd j)
+     *       nibbles of the 32 bytes at {@code 16 + 32·(j / 2)}; 6-bit scale {@code s} and min
+     *       {@code m} from the 12 bytes at offset 4 (llama.cpp's {@code get_scale_min_k4}): for
+     *       j &lt; 4 the low 6 bits of bytes {@code j} and {@code j + 4}; above, a nibble of byte
+     *       {@code j + 4} with the top 2 bits of bytes {@code j − 4} (scale) and {@code j} (min).
+     *   <li>Q6_K: half {@code h = o / 128}, quarter {@code k = o % 128 / 32}, lane {@code l = o % 32}:
+     *       the low 4 bits of the code are a nibble of {@code ql[64h + 32(k % 2) + l]} (low for
+     *       k &lt; 2), the high 2 bits are bits {@code 2k, 2k+1} of {@code qh[32h + l]}; {@code s} is the
+     *       int8 {@code scales[o / 16]}, {@code d} the last word of the block.
+     * </ul>
+     */
+    public static float block(ShortArray w, int i, int format, FloatArray scale) {
+        int shift = format == Q8_0 ? 5 : 8;
+        int b = i >> shift;
+        int o = i - (b << shift);
+        int words = format == Q8_0 ? 17 : format == Q4_K ? 72 : 105;
+        int at = 2 * b * words;
+        int dWord = b * words + (format == Q6_K ? 104 : 0);
+        int s = 1;
+        int q;
+        int m = 0;
+        if (format == Q8_0) {
+            q = signedByte(w, at + 2 + o);
+        } else if (format == Q4_K) {
+            int j = o >> 5;
+            int lowJ = unsignedByte(w, at + 4 + j);
+            int highJ = unsignedByte(w, at + 8 + j);
+            if (j < 4) {
+                s = low(lowJ, 6);
+                m = low(highJ, 6);
+            } else {
+                s = low(highJ, 4) + ((unsignedByte(w, at + j) >> 6) << 4);
+                m = (highJ >> 4) + ((lowJ >> 6) << 4);
+            }
+            q = low(unsignedByte(w, at + 16 + 32 * (j >> 1) + o - (j << 5)) >> ((j - ((j >> 1) << 1)) << 2), 4);
+        } else {
+            int h = o >> 7;
+            int k = (o - (h << 7)) >> 5;
+            int l = o - ((o >> 5) << 5);
+            int ql = unsignedByte(w, at + 64 * h + 32 * (k - ((k >> 1) << 1)) + l) >> ((k >> 1) << 2);
+            int qh = unsignedByte(w, at + 128 + 32 * h + l) >> (2 * k);
+            q = low(ql, 4) + (low(qh, 2) << 4) - 32;
+            s = signedByte(w, at + 192 + (o >> 4));
+        }
+        float dmin = format == Q4_K ? f16(w.get(dWord + 1), scale) : 0f;
+        return f16(w.get(dWord), scale) * (float) s * (float) q - dmin * (float) m;
+    }
+
+    /** Byte {@code p} of a buffer of little-endian words, as a signed byte (shifted to the top and back). */
+    public static int signedByte(ShortArray w, int p) {
+        return (wordShifted(w, p) << 24) >> 24;
+    }
+
+    /** Byte {@code p} as 0..255 (without masking: see the class comment on unsigned types). */
+    private static int unsignedByte(ShortArray w, int p) {
+        return low(wordShifted(w, p), 8);
+    }
+
+    /** The word holding byte {@code p}, shifted right so that the byte is its lowest 8 bits. */
+    private static int wordShifted(ShortArray w, int p) {
+        int half = p >> 1;
+        return w.get(half) >> ((p - (half << 1)) << 3);
+    }
+
+    /** The low {@code bits} bits of {@code v}, as a non-negative int, by subtraction rather than a mask. */
+    private static int low(int v, int bits) {
+        return v - ((v >> bits) << bits);
+    }
+
     /** The powers of two the decoders multiply by (host code; uploaded once per device). */
     public static FloatArray scaleTable() {
         FloatArray t = new FloatArray(SCALE_TABLE_SIZE);
@@ -123,8 +264,11 @@ public final class WeightDecode {
             case BF16 -> BF16;
             case F16 -> F16;
             case F32 -> F32;
-            default -> throw LladaException.input(tensor + ": the TornadoVM backend computes with BF16, F16 or F32"
-                    + " weights, not " + dtype);
+            case Q8_0 -> Q8_0;
+            case Q4_K -> Q4_K;
+            case Q6_K -> Q6_K;
+            default -> throw LladaException.input(tensor + ": the TornadoVM backend computes with BF16, F16, F32,"
+                    + " Q8_0, Q4_K or Q6_K weights, not " + dtype);
         };
     }
 }

@@ -217,7 +217,7 @@ public final class MoeKernels {
                 if (row < inter) {
                     int kEnd = TornadoMath.min(K_CHUNK, cols - k0);
                     for (int kk = 0; kk < kEnd; kk++) {
-                        int wi = (k0 + kk) * partRows + wRow;
+                        int wi = WeightDecode.kMajorIndex(k0 + kk, partRows, wRow, format);
                         float gk = WeightDecode.element(gate, wi, format, scale);
                         float uk = WeightDecode.element(up, wi, format, scale);
                         float v0 = xs[kk];
@@ -324,7 +324,8 @@ public final class MoeKernels {
                 if (d < hidden) {
                     int kEnd = TornadoMath.min(K_CHUNK, inter - k0);
                     for (int kk = 0; kk < kEnd; kk++) {
-                        float wk = WeightDecode.element(down, (k0 + kk) * partRows + wRow, format, scale);
+                        float wk = WeightDecode.element(down,
+                                WeightDecode.kMajorIndex(k0 + kk, partRows, wRow, format), format, scale);
                         a0 += wk * xs[kk];
                         a1 += wk * xs[K_CHUNK + kk];
                         a2 += wk * xs[2 * K_CHUNK + kk];

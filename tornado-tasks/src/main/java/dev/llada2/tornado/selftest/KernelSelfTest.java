@@ -25,6 +25,7 @@ public final class KernelSelfTest {
         rows.addAll(new AttentionKernelChecks(s).run());
         rows.addAll(new MoeKernelChecks(s).run());
         rows.addAll(new HeadKernelChecks(s).run());
+        rows.addAll(new QuantizedKernelChecks(s).run());
         return rows;
     }
 }

@@ -3,6 +3,7 @@ package dev.llada2.tornado.selftest;
 import dev.llada2.backend.KernelCheck;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.checkpoint.TensorReader;
+import dev.llada2.checkpoint.quant.BlockQuantizer;
 import dev.llada2.tornado.graphs.GraphBuilder;
 import dev.llada2.tornado.plan.CompilerFlags;
 import dev.llada2.weights.Matrix;
@@ -85,8 +86,24 @@ final class SelfTestSupport {
         return random.nextInt(bound);
     }
 
-    /** A random {@code rows x cols} weight in checkpoint layout (little-endian {@code dtype}). */
+    /**
+     * A random {@code rows x cols} weight in checkpoint layout (little-endian {@code dtype}). A llama.cpp
+     * block format is quantized from Gaussian rows whose scale falls by 16x per row, in cycles of four,
+     * so the fp16 block scales span normal and subnormal values.
+     */
     Matrix matrix(String name, int rows, int cols, DType dtype, double std) {
+        if (dtype.isBlockQuantized()) {
+            float[] values = new float[rows * cols];
+            for (int r = 0; r < rows; r++) {
+                double rowStd = std * Math.scalb(1.0, -4 * (r % 4));
+                for (int k = 0; k < cols; k++) {
+                    values[r * cols + k] = (float) (gaussian() * rowStd);
+                }
+            }
+            MemorySegment blocks = Arena.ofAuto().allocate(dtype.bytesFor((long) rows * cols));
+            BlockQuantizer.of(dtype).quantize(values, 0, values.length, blocks, 0);
+            return new Matrix(name, rows, cols, dtype, blocks);
+        }
         MemorySegment data = Arena.ofAuto().allocate((long) rows * cols * dtype.bytes());
         for (long i = 0; i < (long) rows * cols; i++) {
             float v = (float) (gaussian() * std);

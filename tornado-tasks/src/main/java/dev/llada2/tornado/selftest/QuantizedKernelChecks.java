@@ -1,0 +1,210 @@
+package dev.llada2.tornado.selftest;
+
+import dev.llada2.backend.KernelCheck;
+import dev.llada2.backend.cpu.MatMul;
+import dev.llada2.backend.cpu.VectorOps;
+import dev.llada2.backend.cpu.format.CpuWeightFormat;
+import dev.llada2.checkpoint.DType;
+import dev.llada2.tornado.format.DeviceMatrix;
+import dev.llada2.tornado.format.WeightDecode;
+import dev.llada2.tornado.graphs.GraphBuilder;
+import dev.llada2.tornado.graphs.Grids;
+import dev.llada2.tornado.graphs.MatMulTasks;
+import dev.llada2.tornado.graphs.TaskName.Op;
+import dev.llada2.tornado.kernels.EmbeddingKernels;
+import dev.llada2.tornado.kernels.MoeKernels;
+import dev.llada2.weights.Matrix;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.llada2.tornado.selftest.DenseKernelChecks.TOKENS;
+import static dev.llada2.tornado.selftest.DenseKernelChecks.params;
+import static dev.llada2.tornado.selftest.SelfTestSupport.device;
+import static dev.llada2.tornado.selftest.SelfTestSupport.exact;
+import static dev.llada2.tornado.selftest.SelfTestSupport.guarded;
+import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbs;
+import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbsDiff;
+import static dev.llada2.tornado.selftest.SelfTestSupport.row;
+
+/**
+ * The llama.cpp block formats (Q8_0, Q4_K, Q6_K) on the device, per format: the embedding gather,
+ * which writes decoded weights as they are, against the CPU engine's decoder bit for bit; the matmul
+ * (row-major blocks, two parts) and the grouped experts (k-major blocks, two parts) against the CPU
+ * engine's matmul. Rows are 512 and 256 elements wide: whole blocks of every format.
+ */
+final class QuantizedKernelChecks {
+
+    static final List<DType> FORMATS = List.of(DType.Q8_0, DType.Q4_K, DType.Q6_K);
+    private static final double RELATIVE = 1e-5;
+
+    private final SelfTestSupport s;
+
+    QuantizedKernelChecks(SelfTestSupport s) {
+        this.s = s;
+    }
+
+    List<KernelCheck> run() {
+        List<KernelCheck> rows = new ArrayList<>();
+        for (DType t : FORMATS) {
+            rows.add(guarded("EmbeddingKernels.gather (" + t + " decode, 2 parts)", () -> gather(t)));
+            rows.add(guarded("MatMulKernels.matmul (" + t + ", 2 parts)", () -> matmul(t)));
+            rows.add(guarded("MoeKernels.expertGateUp + expertDown (" + t + ", 2 parts)", () -> experts(t)));
+        }
+        return rows;
+    }
+
+    /** Decoded elements must equal the CPU engine's, bit for bit (every block of 12 rows). */
+    private KernelCheck gather(DType dtype) {
+        String name = "EmbeddingKernels.gather (" + dtype + " decode, 2 parts)";
+        int vocab = 12;
+        int width = 512;
+        Matrix table = s.matrix("embeddings", vocab, width, dtype, 1.0);
+        DeviceMatrix dm = DeviceMatrix.upload(table, table.bytes() / 2);
+        int[] ids = new int[vocab];
+        for (int t = 0; t < vocab; t++) {
+            ids[t] = vocab - 1 - t;
+        }
+        IntArray params = params(vocab, 0, 0, ids, vocab);
+        FloatArray scale = WeightDecode.scaleTable();
+        FloatArray x = new FloatArray(vocab * width);
+        var c = s.graph("gather" + dtype);
+        GraphBuilder b = c.builder().uploadOnce(params, scale);
+        for (int p = 0; p < dm.parts().size(); p++) {
+            DeviceMatrix.Part part = dm.parts().get(p);
+            b.uploadOnce(part.words());
+            var t = b.task(Op.GATHER, p, Grids.items(vocab * width));
+            b.graph().task(t.task(), EmbeddingKernels::gather, new KernelContext(),
+                    part.words(), params, scale, x, width, dm.format(), part.firstRow(), part.rows());
+        }
+        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, x);
+        c.run();
+        float[] want = new float[vocab * width];
+        CpuWeightFormat f = CpuWeightFormat.of(dtype);
+        for (int t = 0; t < vocab; t++) {
+            f.decode(table.data(), (long) ids[t] * width, width, want, t * width);
+        }
+        int mismatches = 0;
+        for (int i = 0; i < want.length; i++) {
+            mismatches += Float.floatToRawIntBits(want[i]) == Float.floatToRawIntBits(x.get(i)) ? 0 : 1;
+        }
+        return exact(name, mismatches, vocab * width / dtype.blockSize() + " blocks (fp16 scales normal and"
+                + " subnormal) in " + dm.parts().size() + " parts, every element bit-exact vs the CPU decoder");
+    }
+
+    private KernelCheck matmul(DType dtype) {
+        int rows = 24;
+        int cols = 512;
+        Matrix m = s.matrix("w", rows, cols, dtype, 1.0 / Math.sqrt(cols));
+        DeviceMatrix dm = DeviceMatrix.upload(m, m.bytes() / 2);
+        int padded = Grids.paddedTokens(TOKENS);
+        float[] xs = s.floats(TOKENS * cols, 1.0);
+        IntArray params = params(TOKENS, 0, 0, new int[0], TOKENS);
+        FloatArray x = device(xs, padded * cols);
+        FloatArray scale = WeightDecode.scaleTable();
+        FloatArray y = new FloatArray(padded * rows);
+        var c = s.graph("matmul" + dtype);
+        GraphBuilder b = c.builder().uploadOnce(params, x, scale).uploadWeights(dm);
+        MatMulTasks.add(b, Op.QKV, dm, x, params, scale, y);
+        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, y);
+        c.run();
+        float[] want = new float[TOKENS * rows];
+        MatMul.rows(m, 0, rows, xs, TOKENS, want, rows, 0);
+        float tol = (float) (RELATIVE * Math.max(1, maxAbs(want)));
+        return row("MatMulKernels.matmul (" + dtype + ", 2 parts)", maxAbsDiff(want, y, want.length), tol,
+                TOKENS + " tokens x " + rows + " x " + cols + ", " + dm.parts().size() + " parts");
+    }
+
+    /**
+     * Four experts of 256 x 256 split over two k-major buffers; each token's {@code TOP_K} slots go to
+     * distinct experts (as the router picks them), chosen at random; routing weights random.
+     */
+    private KernelCheck experts(DType dtype) {
+        int e = 4;
+        int topK = 2;
+        int hidden = 256;
+        int inter = 256;
+        int slots = TOKENS * topK;
+        List<Matrix> gates = new ArrayList<>();
+        List<Matrix> ups = new ArrayList<>();
+        List<Matrix> downs = new ArrayList<>();
+        for (int x = 0; x < e; x++) {
+            gates.add(s.matrix("gate" + x, inter, hidden, dtype, 1.0 / Math.sqrt(hidden)));
+            ups.add(s.matrix("up" + x, inter, hidden, dtype, 1.0 / Math.sqrt(hidden)));
+            downs.add(s.matrix("down" + x, hidden, inter, dtype, 1.0 / Math.sqrt(inter)));
+        }
+        long half = gates.getFirst().bytes() * e / 2;
+        DeviceMatrix dGate = DeviceMatrix.stack("gate", gates, half).kMajor();
+        DeviceMatrix dUp = DeviceMatrix.stack("up", ups, half).kMajor();
+        DeviceMatrix dDown = DeviceMatrix.stack("down", downs, half).kMajor();
+        int[][] byExpert = new int[e][TOKENS];
+        int[] counts = new int[e];
+        for (int t = 0; t < TOKENS; t++) {
+            int first = s.nextInt(e);
+            for (int j = 0; j < topK; j++) {
+                int x = (first + j) % e;
+                byExpert[x][counts[x]++] = t * topK + j;
+            }
+        }
+        int[] slotList = new int[e * TOKENS];
+        for (int x = 0; x < e; x++) {
+            System.arraycopy(byExpert[x], 0, slotList, x * TOKENS, counts[x]);
+        }
+        float[] m = s.floats(TOKENS * hidden, 1.0);
+        float[] topW = s.positiveFloats(slots, 1.0, 0.3);
+        FloatArray dm = device(m, m.length);
+        FloatArray dTopW = device(topW, slots);
+        IntArray dSlots = SelfTestSupport.deviceInts(slotList, slotList.length);
+        IntArray dCounts = SelfTestSupport.deviceInts(counts, e);
+        FloatArray scale = WeightDecode.scaleTable();
+        FloatArray h = new FloatArray(slots * inter);
+        FloatArray slotOut = new FloatArray(slots * hidden);
+        var check = s.graph("experts" + dtype);
+        GraphBuilder b = check.builder().uploadOnce(dm, dTopW, dSlots, dCounts, scale, h, slotOut);
+        for (int p = 0; p < dGate.parts().size(); p++) {
+            DeviceMatrix.Part g = dGate.parts().get(p);
+            DeviceMatrix.Part u = dUp.parts().get(p);
+            DeviceMatrix.Part d = dDown.parts().get(p);
+            b.uploadOnce(g.words(), u.words(), d.words());
+            var t1 = b.task(Op.EXPERT_GATE_UP, p, Grids.expertGroups(g.rows(), inter));
+            b.graph().task(t1.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), dm,
+                    dSlots, dCounts, scale, h, g.firstUnit(inter), g.rows(), inter, hidden, topK, TOKENS,
+                    dGate.format());
+            var t2 = b.task(Op.EXPERT_DOWN, p, Grids.expertGroups(d.rows(), hidden));
+            b.graph().task(t2.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, dSlots, dCounts,
+                    dTopW, scale, slotOut, d.firstUnit(hidden), d.rows(), hidden, inter, TOKENS, dDown.format());
+        }
+        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, slotOut);
+        check.run();
+        float[] want = new float[slots * hidden];
+        for (int x = 0; x < e; x++) {
+            int n = counts[x];
+            float[] xs = new float[n * hidden];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(m, byExpert[x][i] / topK * hidden, xs, i * hidden, hidden);
+            }
+            float[] g = new float[n * inter];
+            float[] u = new float[n * inter];
+            MatMul.rows(gates.get(x), 0, inter, xs, n, g, inter, 0);
+            MatMul.rows(ups.get(x), 0, inter, xs, n, u, inter, 0);
+            for (int i = 0; i < g.length; i++) {
+                g[i] = VectorOps.silu(g[i]) * u[i];
+            }
+            float[] ys = new float[n * hidden];
+            MatMul.rows(downs.get(x), 0, hidden, g, n, ys, hidden, 0);
+            for (int i = 0; i < n; i++) {
+                int slot = byExpert[x][i];
+                for (int d = 0; d < hidden; d++) {
+                    want[slot * hidden + d] = ys[i * hidden + d] * topW[slot];
+                }
+            }
+        }
+        return row("MoeKernels.expertGateUp + expertDown (" + dtype + ", 2 parts)", maxAbsDiff(want, slotOut,
+                want.length), RELATIVE * Math.max(1, maxAbs(want)), slots + " slots, " + e + " experts of " + inter
+                + " x " + hidden + " in " + dGate.parts().size() + " buffers of k-major blocks");
+    }
+}
