@@ -22,6 +22,7 @@ import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.ForwardRequest;
 import dev.llada2.runtime.HeadRequest;
 import dev.llada2.testing.GgufModels;
+import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.testing.Golden;
 import dev.llada2.testing.GoldenAssertions;
 import dev.llada2.testing.SharedData;
@@ -35,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -132,10 +135,45 @@ class TornadoQuantizedTest {
                 TornadoExpertOffloadTest.Layout.ALL_MOE_LAYERS), "test profile"), "routed experts in host memory");
     }
 
+    /**
+     * The device holds the checkpoint's blocks as they are, so each quantized matrix takes exactly its
+     * file bytes on the device (row-major and k-major), which is what the engine's memory budget adds
+     * ({@code Matrix.bytes()}) and what {@code plan} counts per type for a TornadoVM device.
+     */
+    @Test
+    void deviceBytesAndThePlanCountTheBlocksExactly() {
+        LoadedModel m = open(kBlockQ4KM);
+        Map<DType, Long> file = new EnumMap<>(DType.class);
+        for (Matrix x : m.weights().matrices()) {
+            file.merge(x.dtype(), x.bytes(), Long::sum);
+            assertEquals(x.dtype().bytesFor((long) x.rows() * x.cols()), x.bytes(), x.name());
+            DeviceMatrix d = DeviceMatrix.upload(x, Long.MAX_VALUE);
+            assertEquals(x.bytes(), deviceBytes(d), x.name());
+            assertEquals(x.bytes(), deviceBytes(d.kMajor()), x.name() + " k-major");
+        }
+        Plan plan = plan(m, ProfileLoader.parse("""
+                {"name": "one-pocl", "devices": [
+                  {"id": "pocl0", "backend": "tornado", "selector": "%s", "memory_gb": 4}],
+                 "placement": {"home": "pocl0"}}""".formatted(TestEngines.device()), "test profile"));
+        Map<DType, Long> planned = plan.devices().getFirst().weightBytesByDtype();
+        for (DType t : List.of(DType.Q4_K, DType.Q6_K)) {
+            assertTrue(file.get(t) > 0, t.toString());
+            assertEquals(file.get(t), planned.get(t), t + " bytes in the plan");
+        }
+    }
+
+    private static long deviceBytes(DeviceMatrix d) {
+        return d.parts().stream().mapToLong(p -> 2L * p.words().getSize()).sum();
+    }
+
+    private static Plan plan(LoadedModel m, HardwareProfile profile) {
+        return Planner.plan(m.config(), profile, PlanOptions.defaults(),
+                WeightDtypes.fromCheckpoint(m.checkpoint().dtypes(), m.config()), HostResources.detect());
+    }
+
     /** Planned as {@code --profile} plans a model: with the file's own tensor types. */
     private static void profileMatchesCpu(LoadedModel m, HardwareProfile profile, String... described) {
-        Plan plan = Planner.plan(m.config(), profile, PlanOptions.defaults(),
-                WeightDtypes.fromCheckpoint(m.checkpoint().dtypes(), m.config()), HostResources.detect());
+        Plan plan = plan(m, profile);
         try (Engine cpu = CpuEngine.singleDevice(m.weights());
              Engine dev = ProfileRuntime.createEngine(plan, m)) {
             assertContains(dev.describe(), described);
