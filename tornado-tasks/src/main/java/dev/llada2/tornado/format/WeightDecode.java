@@ -41,7 +41,8 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * Element {@code i} of a buffer is element {@code i % B} of block {@code i / B} ({@code B} = 32 or 256
  * elements per block); bytes are cut from words with shifts ({@link #signedByte}), the fp16 block
  * scales go through {@link #f16}, and the element is formed with the same fp32 operations in the same
- * order as the CPU engine's decoders ({@code backend.cpu.format}), so both give the same bits:
+ * order as the CPU engine's decoders ({@code backend.cpu.format}), so both give the same bits
+ * ({@link #block}):
  *
  * <pre>
  *   Q8_0: q·d                                 (q int8, d fp16)
@@ -49,11 +50,19 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  *   Q6_K: d·sc[(i % 256) / 16]·(q − 32)       (q 6 bits from ql and qh, sc int8)
  * </pre>
  *
+ * Checked bit for bit against the CPU decoders on random blocks in Java ({@code WeightDecodeCheck})
+ * and on the device through the embedding gather ({@code QuantizedKernelChecks}), both self-test rows.
+ * Per element this reads two or three words of block header besides the code (from cache), which a
+ * bandwidth-bound kernel on a GPU can afford; a layout with the scales pre-decoded would not be the
+ * file's bytes.
+ *
  * Kernels whose threads own rows read the weights k-major ({@link #kMajorIndex}): for a block format
  * whole blocks are rearranged, not elements ({@code DeviceMatrix.kMajor}).
  *
  * <p>The format code is a kernel scalar, constant-folded by TornadoVM when the graph is compiled,
- * so each compiled kernel keeps only its own branch.
+ * so each compiled kernel keeps only its own branch. TornadoVM inlines every helper a kernel calls
+ * and refuses one whose graph exceeds 600 nodes before that folding, which is why {@link #element}
+ * with all six decoders stays compact.
  */
 public final class WeightDecode {
 

@@ -159,7 +159,8 @@ public final class MoeKernels {
      * <p>Grid: {@code partExperts * ceil(inter / L) x L} work-items, local size {@code L}: one
      * work-group per (expert of this weight part, slice of {@code L} intermediate rows), one thread per
      * row. The weights are k-major ({@link dev.llada2.tornado.format.DeviceMatrix#kMajor}): at step
-     * {@code k} the group's threads read {@code L} consecutive elements, one coalesced load. The
+     * {@code k} the group's threads read {@code L} consecutive elements, one coalesced load (for a
+     * block format, {@code L} neighbouring blocks: {@link WeightDecode#kMajorIndex}). The
      * expert's tokens are taken {@value #TOKEN_TILE} at a time, their rows staged in local memory in
      * chunks of {@value #K_CHUNK}, and each thread keeps one gate and one up accumulator per token in
      * registers: no reduction, and each weight is read and decoded once per tile of

@@ -21,6 +21,8 @@ public final class KernelSelfTest {
         SelfTestSupport s = new SelfTestSupport(device, 20261127L);
         List<KernelCheck> rows = new ArrayList<>();
         rows.add(SelfTestSupport.guarded("WeightDecode (BF16, F16, F32 host twins)", WeightDecodeCheck::run));
+        rows.add(SelfTestSupport.guarded("WeightDecode.block (Q8_0, Q4_K, Q6_K host twins)",
+                WeightDecodeCheck::blocks));
         rows.addAll(new DenseKernelChecks(s).run());
         rows.addAll(new AttentionKernelChecks(s).run());
         rows.addAll(new MoeKernelChecks(s).run());
