@@ -52,9 +52,10 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  *
  * Checked bit for bit against the CPU decoders on random blocks in Java ({@code WeightDecodeCheck})
  * and on the device through the embedding gather ({@code QuantizedKernelChecks}), both self-test rows.
- * Per element this reads two or three words of block header besides the code (from cache), which a
- * bandwidth-bound kernel on a GPU can afford; a layout with the scales pre-decoded would not be the
- * file's bytes.
+ * {@link #element} decodes the block header for every element; kernels that walk a row in order (the
+ * routed experts) decode {@code d·s} and {@code dmin·m} once per run of {@link #runLength} elements
+ * and then only the code ({@link #code}); the matmul's threads stride over a row, so it keeps
+ * {@link #element}. Pre-decoded scales in another layout would not be the file's bytes.
  *
  * Kernels whose threads own rows read the weights k-major ({@link #kMajorIndex}): for a block format
  * whole blocks are rearranged, not elements ({@code DeviceMatrix.kMajor}).
@@ -166,23 +167,29 @@ public final class WeightDecode {
         return elements;
     }
 
-    /** 16-bit words per block of a format code (host code: upload layouts). */
+    /** 16-bit words per block of a format code (per element for BF16/F16/F32). */
     public static int blockWords(int format) {
-        return switch (format) {
-            case F32 -> 2;
-            case Q8_0 -> 17;
-            case Q4_K -> 72;
-            case Q6_K -> 105;
-            default -> 1;
-        };
+        int words = 1;
+        if (format == F32) {
+            words = 2;
+        } else if (format == Q8_0) {
+            words = 17;
+        } else if (format == Q4_K) {
+            words = 72;
+        } else if (format == Q6_K) {
+            words = 105;
+        }
+        return words;
     }
 
     /**
      * Element {@code i} of a buffer of llama.cpp blocks (see the class comment). The three formats
-     * share the final arithmetic {@code d·s·q − dmin·m}: Q8_0 has {@code s = 1} and Q6_K
-     * {@code q = code − 32}, both with {@code dmin = m = 0} ({@code x − (+0) = x} and {@code d·1 = d}
-     * exactly), so each gives the bits of its CPU decoder. One shared body keeps the decoder under
-     * TornadoVM's inlining limit (600 graph nodes per inlined method).
+     * share the final arithmetic {@code (d·s)·q − dmin·m} ({@link #runScale}, {@link #code},
+     * {@link #runOffset}): Q8_0 has {@code s = 1} and Q6_K {@code q = code − 32}, both with
+     * {@code dmin·m = +0} ({@code x − (+0) = x} and {@code d·1 = d} exactly), so each gives the bits of
+     * its CPU decoder. The block position is computed once and the bytes are read unconditionally
+     * (selects rather than branches): {@link #element} with every format sits just under TornadoVM's
+     * inlining limit of 600 graph nodes.
      * <ul>
      *   <li>Q8_0: {@code q} is the int8 at byte {@code 2 + o} of the block.
      *   <li>Q4_K: sub-block {@code j = o / 32}; 4-bit {@code q} from the low (even j) or high (odd j)
@@ -197,40 +204,84 @@ public final class WeightDecode {
      * </ul>
      */
     public static float block(ShortArray w, int i, int format, FloatArray scale) {
+        int at = blockAt(i, format);
+        int o = inBlock(i, format);
+        return runScale(w, at, o, format, scale) * (float) code(w, at, o, format) - runOffset(w, at, o, format, scale);
+    }
+
+    /** Byte offset of the block holding block-format element {@code i}. */
+    public static int blockAt(int i, int format) {
+        int b = format == Q8_0 ? i >> 5 : i >> 8;
+        return 2 * b * (format == Q8_0 ? 17 : format == Q4_K ? 72 : 105);
+    }
+
+    /** Index of block-format element {@code i} inside its block. */
+    public static int inBlock(int i, int format) {
         int shift = format == Q8_0 ? 5 : 8;
-        int b = i >> shift;
-        int o = i - (b << shift);
-        int words = format == Q8_0 ? 17 : format == Q4_K ? 72 : 105;
-        int at = 2 * b * words;
-        int dWord = b * words + (format == Q6_K ? 104 : 0);
+        return i - ((i >> shift) << shift);
+    }
+
+    /**
+     * Elements that share {@link #runScale} and {@link #runOffset}: 1 for the word formats, 32 for
+     * Q8_0 (a block) and Q4_K (a sub-block), 16 for Q6_K (one int8 scale). A kernel that walks a row
+     * in order decodes the pair once per run and then only {@link #code} per element, with the same
+     * bits as {@link #element}: {@code runScale · code − runOffset} is the decoders' own expression.
+     */
+    public static int runLength(int format) {
+        int run = 1;
+        if (format == Q8_0 || format == Q4_K) {
+            run = 16;
+        } else if (format == Q6_K) {
+            run = 16;
+        }
+        return run;
+    }
+
+    /** {@code d·s} of the run holding element {@code o} of the block at byte {@code at} ({@code d} for Q8_0). */
+    public static float runScale(ShortArray w, int at, int o, int format, FloatArray scale) {
         int s = 1;
+        if (format == Q4_K) {
+            int j = o >> 5;
+            int low4 = j < 4 ? 0 : 1;
+            int packed = unsignedByte(w, at + 4 + j + 4 * low4);
+            int top = unsignedByte(w, at + j) >> 6;
+            s = low4 == 0 ? low(packed, 6) : low(packed, 4) + (top << 4);
+        } else if (format == Q6_K) {
+            s = signedByte(w, at + 192 + (o >> 4));
+        }
+        return f16(w.get((at >> 1) + (format == Q6_K ? 104 : 0)), scale) * (float) s;
+    }
+
+    /** {@code dmin·m} of the Q4_K sub-block holding element {@code o}; +0 for the other formats. */
+    public static float runOffset(ShortArray w, int at, int o, int format, FloatArray scale) {
+        float offset = 0f;
+        if (format == Q4_K) {
+            int j = o >> 5;
+            int packed = unsignedByte(w, at + 8 + j);
+            int top = unsignedByte(w, at + 4 + j) >> 6;
+            int m = j < 4 ? low(packed, 6) : (packed >> 4) + (top << 4);
+            offset = f16(w.get((at >> 1) + 1), scale) * (float) m;
+        }
+        return offset;
+    }
+
+    /** The integer code of element {@code o} of a block: int8 (Q8_0), 4 bits (Q4_K), 6 bits − 32 (Q6_K). */
+    public static int code(ShortArray w, int at, int o, int format) {
         int q;
-        int m = 0;
         if (format == Q8_0) {
             q = signedByte(w, at + 2 + o);
         } else if (format == Q4_K) {
             int j = o >> 5;
-            int lowJ = unsignedByte(w, at + 4 + j);
-            int highJ = unsignedByte(w, at + 8 + j);
-            if (j < 4) {
-                s = low(lowJ, 6);
-                m = low(highJ, 6);
-            } else {
-                s = low(highJ, 4) + ((unsignedByte(w, at + j) >> 6) << 4);
-                m = (highJ >> 4) + ((lowJ >> 6) << 4);
-            }
             q = low(unsignedByte(w, at + 16 + 32 * (j >> 1) + o - (j << 5)) >> ((j - ((j >> 1) << 1)) << 2), 4);
         } else {
             int h = o >> 7;
-            int k = (o - (h << 7)) >> 5;
+            int k = (o >> 5) - (h << 2);
             int l = o - ((o >> 5) << 5);
             int ql = unsignedByte(w, at + 64 * h + 32 * (k - ((k >> 1) << 1)) + l) >> ((k >> 1) << 2);
             int qh = unsignedByte(w, at + 128 + 32 * h + l) >> (2 * k);
             q = low(ql, 4) + (low(qh, 2) << 4) - 32;
-            s = signedByte(w, at + 192 + (o >> 4));
         }
-        float dmin = format == Q4_K ? f16(w.get(dWord + 1), scale) : 0f;
-        return f16(w.get(dWord), scale) * (float) s * (float) q - dmin * (float) m;
+        return q;
     }
 
     /** Byte {@code p} of a buffer of little-endian words, as a signed byte (shifted to the top and back). */

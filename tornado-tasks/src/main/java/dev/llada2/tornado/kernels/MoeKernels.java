@@ -160,7 +160,9 @@ public final class MoeKernels {
      * work-group per (expert of this weight part, slice of {@code L} intermediate rows), one thread per
      * row. The weights are k-major ({@link dev.llada2.tornado.format.DeviceMatrix#kMajor}): at step
      * {@code k} the group's threads read {@code L} consecutive elements, one coalesced load (for a
-     * block format, {@code L} neighbouring blocks: {@link WeightDecode#kMajorIndex}). The
+     * block format, {@code L} neighbouring blocks: {@link WeightDecode#kMajorIndex}; each thread walks
+     * its row in order, so it decodes a block format's scale and offset once per run of
+     * {@link WeightDecode#runLength} elements and then only the codes). The
      * expert's tokens are taken {@value #TOKEN_TILE} at a time, their rows staged in local memory in
      * chunks of {@value #K_CHUNK}, and each thread keeps one gate and one up accumulator per token in
      * registers: no reduction, and each weight is read and decoded once per tile of
@@ -187,6 +189,7 @@ public final class MoeKernels {
         int e = firstExpert + local;
         int n = expertCounts.get(e);
         int sBase = e * slotCapacity;
+        int run = WeightDecode.runLength(format);
         for (int c0 = 0; c0 < n; c0 += TOKEN_TILE) {
             float g0 = 0f;
             float g1 = 0f;
@@ -217,10 +220,29 @@ public final class MoeKernels {
                 context.localBarrier();
                 if (row < inter) {
                     int kEnd = TornadoMath.min(K_CHUNK, cols - k0);
+                    float gScale = 0f;
+                    float gOffset = 0f;
+                    float uScale = 0f;
+                    float uOffset = 0f;
                     for (int kk = 0; kk < kEnd; kk++) {
                         int wi = WeightDecode.kMajorIndex(k0 + kk, partRows, wRow, format);
-                        float gk = WeightDecode.element(gate, wi, format, scale);
-                        float uk = WeightDecode.element(up, wi, format, scale);
+                        float gk;
+                        float uk;
+                        if (run == 1) {
+                            gk = WeightDecode.element(gate, wi, format, scale);
+                            uk = WeightDecode.element(up, wi, format, scale);
+                        } else {
+                            int at = WeightDecode.blockAt(wi, format);
+                            int o = WeightDecode.inBlock(wi, format);
+                            if (kk - (kk / run) * run == 0) {
+                                gScale = WeightDecode.runScale(gate, at, o, format, scale);
+                                gOffset = WeightDecode.runOffset(gate, at, o, format, scale);
+                                uScale = WeightDecode.runScale(up, at, o, format, scale);
+                                uOffset = WeightDecode.runOffset(up, at, o, format, scale);
+                            }
+                            gk = gScale * (float) WeightDecode.code(gate, at, o, format) - gOffset;
+                            uk = uScale * (float) WeightDecode.code(up, at, o, format) - uOffset;
+                        }
                         float v0 = xs[kk];
                         float v1 = xs[K_CHUNK + kk];
                         float v2 = xs[2 * K_CHUNK + kk];
@@ -302,6 +324,7 @@ public final class MoeKernels {
         int e = firstExpert + local;
         int n = expertCounts.get(e);
         int sBase = e * slotCapacity;
+        int run = WeightDecode.runLength(format);
         for (int c0 = 0; c0 < n; c0 += TOKEN_TILE) {
             float a0 = 0f;
             float a1 = 0f;
@@ -324,9 +347,22 @@ public final class MoeKernels {
                 context.localBarrier();
                 if (d < hidden) {
                     int kEnd = TornadoMath.min(K_CHUNK, inter - k0);
+                    float wScale = 0f;
+                    float wOffset = 0f;
                     for (int kk = 0; kk < kEnd; kk++) {
-                        float wk = WeightDecode.element(down,
-                                WeightDecode.kMajorIndex(k0 + kk, partRows, wRow, format), format, scale);
+                        int wi = WeightDecode.kMajorIndex(k0 + kk, partRows, wRow, format);
+                        float wk;
+                        if (run == 1) {
+                            wk = WeightDecode.element(down, wi, format, scale);
+                        } else {
+                            int at = WeightDecode.blockAt(wi, format);
+                            int o = WeightDecode.inBlock(wi, format);
+                            if (kk - (kk / run) * run == 0) {
+                                wScale = WeightDecode.runScale(down, at, o, format, scale);
+                                wOffset = WeightDecode.runOffset(down, at, o, format, scale);
+                            }
+                            wk = wScale * (float) WeightDecode.code(down, at, o, format) - wOffset;
+                        }
                         a0 += wk * xs[kk];
                         a1 += wk * xs[K_CHUNK + kk];
                         a2 += wk * xs[2 * K_CHUNK + kk];
