@@ -13,8 +13,10 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  *
  * <p><b>Grid</b> (see {@code Grids.rowsTimesThreads}): one work-group of {@code L} threads (a power of
  * two, at most {@value #MAX_THREADS}) per output row. The threads of a group split the row's
- * {@code k} range; for each tile of {@value #TILE} tokens each thread accumulates its partial dot
- * products, and a local-memory tree reduction combines them. Each weight element is read and
+ * {@code k} range in runs of {@code WeightDecode.runLength} elements, dealt round-robin (single
+ * elements for BF16/F16/F32; for a llama.cpp block format the 16 or 32 elements that share a scale,
+ * decoded once per run); for each tile of {@value #TILE} tokens each thread accumulates its partial
+ * dot products, and a local-memory tree reduction combines them. Each weight element is read and
  * decoded once per tile (the row stays in cache between tiles), so a 32-token block reads the
  * weights from memory once. Token rows beyond the count are computed from the padding rows of
  * {@code x} (buffers are allocated rounded up to the tile) and never written.
@@ -51,18 +53,37 @@ public final class MatMulKernels {
         float[] partial = context.allocateFloatLocalArray(TILE * MAX_THREADS);
         int count = counts.get(0);
         int wBase = row * cols;
+        int run = WeightDecode.runLength(format);
         for (int t0 = 0; t0 < count; t0 += TILE) {
             int x0 = t0 * cols;
             float a0 = 0f;
             float a1 = 0f;
             float a2 = 0f;
             float a3 = 0f;
-            for (int k = lid; k < cols; k += threads) {
-                float wk = WeightDecode.element(w, wBase + k, format, scale);
-                a0 += wk * x.get(x0 + k);
-                a1 += wk * x.get(x0 + cols + k);
-                a2 += wk * x.get(x0 + 2 * cols + k);
-                a3 += wk * x.get(x0 + 3 * cols + k);
+            for (int r0 = lid * run; r0 < cols; r0 += threads * run) {
+                float ws = 0f;
+                float wo = 0f;
+                int at = 0;
+                int o0 = 0;
+                if (run > 1) {
+                    at = WeightDecode.blockAt(wBase + r0, format);
+                    o0 = WeightDecode.inBlock(wBase + r0, format);
+                    ws = WeightDecode.runScale(w, at, o0, format, scale);
+                    wo = WeightDecode.runOffset(w, at, o0, format, scale);
+                }
+                for (int e = 0; e < run; e++) {
+                    int k = r0 + e;
+                    float wk;
+                    if (run == 1) {
+                        wk = WeightDecode.element(w, wBase + k, format, scale);
+                    } else {
+                        wk = ws * (float) WeightDecode.code(w, at, o0 + e, format) - wo;
+                    }
+                    a0 += wk * x.get(x0 + k);
+                    a1 += wk * x.get(x0 + cols + k);
+                    a2 += wk * x.get(x0 + 2 * cols + k);
+                    a3 += wk * x.get(x0 + 3 * cols + k);
+                }
             }
             partial[lid] = a0;
             partial[threads + lid] = a1;
@@ -102,6 +123,7 @@ public final class MatMulKernels {
         float[] partial = context.allocateFloatLocalArray(2 * TILE * MAX_THREADS);
         int count = counts.get(0);
         int wBase = row * cols;
+        int run = WeightDecode.runLength(format);
         for (int t0 = 0; t0 < count; t0 += TILE) {
             int x0 = t0 * cols;
             float g0 = 0f;
@@ -112,21 +134,45 @@ public final class MatMulKernels {
             float u1 = 0f;
             float u2 = 0f;
             float u3 = 0f;
-            for (int k = lid; k < cols; k += threads) {
-                float gk = WeightDecode.element(gate, wBase + k, format, scale);
-                float uk = WeightDecode.element(up, wBase + k, format, scale);
-                float v0 = x.get(x0 + k);
-                float v1 = x.get(x0 + cols + k);
-                float v2 = x.get(x0 + 2 * cols + k);
-                float v3 = x.get(x0 + 3 * cols + k);
-                g0 += gk * v0;
-                g1 += gk * v1;
-                g2 += gk * v2;
-                g3 += gk * v3;
-                u0 += uk * v0;
-                u1 += uk * v1;
-                u2 += uk * v2;
-                u3 += uk * v3;
+            for (int r0 = lid * run; r0 < cols; r0 += threads * run) {
+                float gs = 0f;
+                float go = 0f;
+                float us = 0f;
+                float uo = 0f;
+                int at = 0;
+                int o0 = 0;
+                if (run > 1) {
+                    at = WeightDecode.blockAt(wBase + r0, format);
+                    o0 = WeightDecode.inBlock(wBase + r0, format);
+                    gs = WeightDecode.runScale(gate, at, o0, format, scale);
+                    go = WeightDecode.runOffset(gate, at, o0, format, scale);
+                    us = WeightDecode.runScale(up, at, o0, format, scale);
+                    uo = WeightDecode.runOffset(up, at, o0, format, scale);
+                }
+                for (int e = 0; e < run; e++) {
+                    int k = r0 + e;
+                    float gk;
+                    float uk;
+                    if (run == 1) {
+                        gk = WeightDecode.element(gate, wBase + k, format, scale);
+                        uk = WeightDecode.element(up, wBase + k, format, scale);
+                    } else {
+                        gk = gs * (float) WeightDecode.code(gate, at, o0 + e, format) - go;
+                        uk = us * (float) WeightDecode.code(up, at, o0 + e, format) - uo;
+                    }
+                    float v0 = x.get(x0 + k);
+                    float v1 = x.get(x0 + cols + k);
+                    float v2 = x.get(x0 + 2 * cols + k);
+                    float v3 = x.get(x0 + 3 * cols + k);
+                    g0 += gk * v0;
+                    g1 += gk * v1;
+                    g2 += gk * v2;
+                    g3 += gk * v3;
+                    u0 += uk * v0;
+                    u1 += uk * v1;
+                    u2 += uk * v2;
+                    u3 += uk * v3;
+                }
             }
             partial[lid] = g0;
             partial[threads + lid] = g1;

@@ -54,7 +54,7 @@ final class DenseKernelChecks {
                 guarded("MatMulKernels.matmul (BF16, 3 parts)", () -> matmul(DType.BF16, 3)),
                 guarded("MatMulKernels.matmul (F16)", () -> matmul(DType.F16, 1)),
                 guarded("MatMulKernels.matmul (F32)", () -> matmul(DType.F32, 1)),
-                guarded("MatMulKernels.gateUpSwiGlu (BF16)", this::gateUpSwiGlu),
+                guarded("MatMulKernels.gateUpSwiGlu (BF16)", () -> gateUpSwiGlu(DType.BF16, 64)),
                 guarded("ElementwiseKernels.addBias + addInPlace", this::adds));
     }
 
@@ -185,11 +185,11 @@ final class DenseKernelChecks {
                 + dm.parts().size() + " part(s), " + Grids.matmulThreads(cols) + " threads/row");
     }
 
-    private KernelCheck gateUpSwiGlu() {
+    /** The fused SwiGLU gate/up product of {@code 24 x cols} weights in {@code dtype}. */
+    KernelCheck gateUpSwiGlu(DType dtype, int cols) {
         int rows = 24;
-        int cols = 64;
-        Matrix gate = s.matrix("gate", rows, cols, DType.BF16, 1.0 / Math.sqrt(cols));
-        Matrix up = s.matrix("up", rows, cols, DType.BF16, 1.0 / Math.sqrt(cols));
+        Matrix gate = s.matrix("gate", rows, cols, dtype, 1.0 / Math.sqrt(cols));
+        Matrix up = s.matrix("up", rows, cols, dtype, 1.0 / Math.sqrt(cols));
         DeviceMatrix dg = DeviceMatrix.upload(gate, Long.MAX_VALUE);
         DeviceMatrix du = DeviceMatrix.upload(up, Long.MAX_VALUE);
         int padded = Grids.paddedTokens(TOKENS);
@@ -217,7 +217,7 @@ final class DenseKernelChecks {
             want[i] = VectorOps.silu(g[i]) * u[i];
         }
         float tol = (float) (RELATIVE * Math.max(1, maxAbs(want)));
-        return row("MatMulKernels.gateUpSwiGlu (BF16)", maxAbsDiff(want, h, want.length), tol,
+        return row("MatMulKernels.gateUpSwiGlu (" + dtype + ")", maxAbsDiff(want, h, want.length), tol,
                 TOKENS + " tokens x " + rows + " x " + cols);
     }
 

@@ -33,8 +33,8 @@ import static dev.llada2.tornado.selftest.SelfTestSupport.row;
 /**
  * The llama.cpp block formats (Q8_0, Q4_K, Q6_K) on the device, per format: the embedding gather,
  * which writes decoded weights as they are, against the CPU engine's decoder bit for bit; the matmul
- * (row-major blocks, two parts) and the grouped experts (k-major blocks, two parts) against the CPU
- * engine's matmul. Rows are 512 and 256 elements wide: whole blocks of every format.
+ * (row-major blocks, two parts), the fused SwiGLU gate/up product and the grouped experts (k-major
+ * blocks, two parts) against the CPU engine's matmul. Rows are 512 and 256 elements wide: whole blocks of every format.
  */
 final class QuantizedKernelChecks {
 
@@ -52,6 +52,8 @@ final class QuantizedKernelChecks {
         for (DType t : FORMATS) {
             rows.add(guarded("EmbeddingKernels.gather (" + t + " decode, 2 parts)", () -> gather(t)));
             rows.add(guarded("MatMulKernels.matmul (" + t + ", 2 parts)", () -> matmul(t)));
+            rows.add(guarded("MatMulKernels.gateUpSwiGlu (" + t + ")", () -> new DenseKernelChecks(s).gateUpSwiGlu(t,
+                    512)));
             rows.add(guarded("MoeKernels.expertGateUp + expertDown (" + t + ", 2 parts)", () -> experts(t)));
         }
         return rows;
