@@ -52,10 +52,10 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  *
  * Checked bit for bit against the CPU decoders on random blocks in Java ({@code WeightDecodeCheck})
  * and on the device through the embedding gather ({@code QuantizedKernelChecks}), both self-test rows.
- * {@link #element} decodes the block header for every element; kernels that walk a row in order (the
- * routed experts) decode {@code d·s} and {@code dmin·m} once per run of {@link #runLength} elements
- * and then only the code ({@link #code}); the matmul's threads stride over a row, so it keeps
- * {@link #element}. Pre-decoded scales in another layout would not be the file's bytes.
+ * {@link #element} decodes the block header for every element (the embedding gather uses it); the
+ * matmul, SwiGLU and expert kernels take a row in runs of {@link #runLength} elements, decode
+ * {@code d·s} and {@code dmin·m} once per run and then only the code ({@link #code}). Pre-decoded
+ * scales in another layout would not be the file's bytes.
  *
  * Kernels whose threads own rows read the weights k-major ({@link #kMajorIndex}): for a block format
  * whole blocks are rearranged, not elements ({@code DeviceMatrix.kMajor}).
@@ -230,7 +230,7 @@ public final class WeightDecode {
     public static int runLength(int format) {
         int run = 1;
         if (format == Q8_0 || format == Q4_K) {
-            run = 16;
+            run = 32;
         } else if (format == Q6_K) {
             run = 16;
         }
