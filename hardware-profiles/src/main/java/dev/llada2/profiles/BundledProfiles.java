@@ -20,6 +20,7 @@ public final class BundledProfiles {
             "cpu2-expert-offload",
             "cpu2-rules",
             "pocl2-layer-split",
+            "pocl2-expert-parallel",
             "gpu1x80-mini",
             "gpu4x80-flash",
             "gpu8x24",
