@@ -23,6 +23,7 @@ public final class BundledProfiles {
             "pocl2-expert-parallel",
             "gpu1x80-mini",
             "gpu4x80-flash",
+            "gpu4x80-flash-ep",
             "gpu8x24",
             "gpu1-cpu-experts");
 

@@ -185,6 +185,10 @@ class CommandsTest {
         JsonNode plan = new ObjectMapper().readTree(r.out());
         assertEquals(205_779_410_432L, plan.at("/totals/weight_bytes").asLong(), r.out());
         assertTrue(plan.get("fits").asBoolean());
+        Cli ep = Cli.run("plan", "--config", config.toString(), "--profile", "gpu4x80-flash-ep");
+        assertEquals(0, ep.exitCode(), ep.toString());
+        assertContains(ep.out(), "gpu3    tornado:0:3", "routed experts 192-255 of layers 1-31",
+                "crosses between devices per block forward: 141.75 MB", "fits: yes");
         Cli small = Cli.run("plan", "--config", config.toString(), "--profile", "gpu1x80-mini");
         assertEquals(0, small.exitCode());
         assertContains(small.out(), "fits: NO", "expert_offload");
