@@ -73,6 +73,17 @@ class TornadoProfileTest {
                 "only routed experts may live on CPU devices");
     }
 
+    @Test
+    void anEmbeddingAwayFromTheFirstLayerIsRefusedWithTheReason() {
+        assertRefused("""
+                {"name": "embedding-elsewhere", "devices": [
+                  {"id": "a", "backend": "tornado", "selector": "tornado:0:0", "memory_gb": 4},
+                  {"id": "b", "backend": "tornado", "selector": "tornado:0:1", "memory_gb": 4}],
+                 "placement": {"home": "a", "embedding": "b"}}""",
+                "the TornadoVM pipeline keeps the embedding with the first layer and the LM head with the last",
+                "puts them on b (tornado:0:1) and a (tornado:0:0)");
+    }
+
     /** A profile with a TornadoVM device {@code gpu} and a CPU device {@code host}, placed as given. */
     private static String gpuAndHost(String placement) {
         return """
