@@ -20,8 +20,10 @@ public final class BundledProfiles {
             "cpu2-expert-offload",
             "cpu2-rules",
             "pocl2-layer-split",
+            "pocl2-expert-parallel",
             "gpu1x80-mini",
             "gpu4x80-flash",
+            "gpu4x80-flash-ep",
             "gpu8x24",
             "gpu1-cpu-experts");
 

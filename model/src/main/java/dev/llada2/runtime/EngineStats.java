@@ -69,6 +69,11 @@ public final class EngineStats {
         return forwards.get();
     }
 
+    /**
+     * Device-to-device bytes: activations handed from one device to another inside a forward (a
+     * pipeline's residual stream, rows to and from experts on other devices), each crossing counted once
+     * per direction; through the host on TornadoVM devices, which also count them in the host transfers.
+     */
     public long handoffBytes() {
         return handoffBytes.get();
     }

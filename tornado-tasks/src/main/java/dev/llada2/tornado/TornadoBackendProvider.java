@@ -10,7 +10,6 @@ import dev.llada2.config.LLaDA2Config;
 import dev.llada2.errors.LladaException;
 import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.Placement;
-import dev.llada2.tornado.graphs.MoeTasks;
 import dev.llada2.tornado.plan.HostExperts;
 import dev.llada2.tornado.selftest.KernelSelfTest;
 import dev.llada2.weights.LLaDA2Weights;
@@ -57,12 +56,12 @@ public final class TornadoBackendProvider implements BackendProvider {
     }
 
     /**
-     * A pipeline over TornadoVM devices, optionally with routed experts in host memory: layer homes
-     * (norms, attention, KV cache, router, shared expert) on TornadoVM devices as a layer split (the
-     * embedding with the first layer, the head with the last), each routed expert either with its layer
-     * or on a CPU device ({@link HostExperts}, llama.cpp's {@code --cpu-moe}). Refused with the reason:
-     * a layer home on a CPU device, and routed experts on a TornadoVM device other than their layer's
-     * (expert parallelism across TornadoVM devices).
+     * A pipeline over TornadoVM devices, optionally with routed experts elsewhere: layer homes (norms,
+     * attention, KV cache, router, shared expert) on TornadoVM devices as a layer split (the embedding
+     * with the first layer, the head with the last), each routed expert with its layer, on a CPU device
+     * (host memory, llama.cpp's {@code --cpu-moe}) or on another TornadoVM device (expert parallelism),
+     * see {@link HostExperts}. Refused with the reason: a layer home on a CPU device, the embedding or
+     * head away from the first or last layer.
      */
     @Override
     public Engine createEngine(LLaDA2Weights weights, List<DeviceAssignment> devices, Placement placement) {
@@ -82,22 +81,6 @@ public final class TornadoBackendProvider implements BackendProvider {
                         + " engine layer homes run on TornadoVM devices and only routed experts may live on CPU"
                         + " devices; move the layer to a TornadoVM device, or use an all-CPU profile");
             }
-            for (int e = 0; e < placement.expertDevice()[l].length; e++) {
-                int d = placement.expertDevice()[l][e];
-                if (d != layers[l] && !devices.get(d).id().isCpu()) {
-                    throw LladaException.runtime("expert " + e + " of layer " + l + " is placed on " + devices.get(d)
-                            + " and the layer on " + devices.get(layers[l]) + ": the TornadoVM engine keeps a"
-                            + " layer's routed experts on the layer's device or on CPU devices (host memory);"
-                            + " expert parallelism across TornadoVM devices is not implemented");
-                }
-            }
-            int ranges = MoeTasks.residentRanges(offHome(placement, l), placement.expertDevice()[l].length).size();
-            if (ranges > MoeTasks.MAX_RESIDENT_RANGES) {
-                throw LladaException.runtime("the routed experts that layer " + l + " keeps on "
-                        + devices.get(layers[l]) + " form " + ranges + " separate id ranges; the TornadoVM engine"
-                        + " supports at most " + MoeTasks.MAX_RESIDENT_RANGES + " per layer (one graph holds a"
-                        + " layer's expert tasks): place experts in host memory as contiguous ranges");
-            }
         }
         if (placement.embeddingDevice() != layers[0] || placement.headDevice() != layers[layers.length - 1]) {
             throw LladaException.runtime("the TornadoVM pipeline keeps the embedding with the first layer and the LM"
@@ -106,16 +89,6 @@ public final class TornadoBackendProvider implements BackendProvider {
         }
         return new TornadoEngine(weights, devices.stream().map(DeviceAssignment::id).toList(), layers,
                 HostExperts.of(weights, devices, placement), TornadoEngineOptions.defaults(weights.config()));
-    }
-
-    /** Per routed expert of layer l, whether it lives off its layer's device (null for a dense layer). */
-    private static boolean[] offHome(Placement placement, int l) {
-        int[] ed = placement.expertDevice()[l];
-        boolean[] off = new boolean[ed.length];
-        for (int e = 0; e < ed.length; e++) {
-            off[e] = ed[e] != placement.layerDevice()[l];
-        }
-        return off;
     }
 
     /** {@link TornadoDeviceProfiler#measure} with the default settings (512 MiB streamed, best of 5). */

@@ -37,11 +37,13 @@ import java.util.stream.Collectors;
  * KV cache on its device); between stages the host fetches the residual stream from one device and
  * uploads it to the next, counted as a hand-off in {@link EngineStats}.
  *
- * <p>Routed experts may also live in host memory on CPU devices ({@link HostExperts}, llama.cpp's
- * {@code --cpu-moe}): their layer's device computes the router, its own experts and the shared
- * expert; the router outputs and the input rows of the tokens routed to host experts go down, the
- * CPU devices compute those experts' weighted slot outputs, the rows go back up and the device's
- * combine sums every slot in slot order (data flow and byte counts: {@code HostExpertGraphs}).
+ * <p>Routed experts may also live away from their layer's device ({@link HostExperts}): in host memory
+ * on CPU devices (llama.cpp's {@code --cpu-moe}), or on other TornadoVM devices (expert parallelism).
+ * The layer's device computes the router, its own experts and the shared expert; the router outputs
+ * and the input rows of the tokens routed elsewhere go down, the CPU devices and the other TornadoVM
+ * devices ({@code PeerExpertGraph}: the same expert kernels) compute those experts' weighted slot
+ * outputs, the rows go back up and the home's combine sums every slot in slot order, so the result is
+ * the single device's bit for bit on TornadoVM peers (data flow and byte counts: {@code HostExpertGraphs}).
  */
 public final class TornadoEngine implements Engine {
 
@@ -75,10 +77,11 @@ public final class TornadoEngine implements Engine {
     }
 
     /**
-     * A pipeline over several devices with some routed experts in host memory.
+     * A pipeline over several devices with some routed experts away from their layer's device (host
+     * memory on CPU devices, or other TornadoVM devices).
      *
      * @param layerDevice per layer, an index into {@code devices} naming a TornadoVM device, as above
-     * @param hostExperts the routed experts on CPU devices; the engine owns it (closes it, also when
+     * @param hostExperts the routed experts away from their layer's device; the engine owns it (closes it, also when
      *                    creation fails)
      */
     public TornadoEngine(LLaDA2Weights weights, List<DeviceId> devices, int[] layerDevice, HostExperts hostExperts,
@@ -100,6 +103,7 @@ public final class TornadoEngine implements Engine {
                         options, stats));
                 from = to;
             }
+            hostExperts.startPeers(weights, options, stats);
         } catch (RuntimeException e) {
             built.forEach(Stage::close);
             hostExperts.close();
@@ -138,11 +142,13 @@ public final class TornadoEngine implements Engine {
     /**
      * One pass of one token with a one-row greedy head: TornadoVM JIT-compiles every kernel, uploads
      * every weight and buffer ({@code FIRST_EXECUTION}) and runs each kernel once, so the first real
-     * forward is not slower than the rest. Leaves the cache empty (the position-0 keys it wrote are
+     * forward is not slower than the rest; the graphs of experts on other TornadoVM devices that the
+     * token did not reach run once without tokens. Leaves the cache empty (the position-0 keys it wrote are
      * overwritten).
      */
     private void warmUp() {
         run(new int[] {0}, 0, 0, new int[] {0}, true, TraceSink.NONE);
+        hostExperts.warmUpPeers();
         cacheLength = 0;
     }
 

@@ -10,9 +10,7 @@ import dev.llada2.profiles.fit.Planner;
 import dev.llada2.runtime.AttentionMask;
 import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.EngineStats;
-import dev.llada2.runtime.ForwardRequest;
 import dev.llada2.runtime.ForwardResult;
-import dev.llada2.runtime.HeadRequest;
 import dev.llada2.testing.Golden;
 import dev.llada2.testing.GoldenAssertions;
 import dev.llada2.trace.ForwardTrace;
@@ -53,8 +51,8 @@ class TornadoExpertOffloadTest {
         /** Every routed expert of the first MoE layer (llama.cpp {@code --n-cpu-moe 1}). */
         FIRST_MOE_LAYER("\"expert_offload\": {\"device\": \"host\", \"first_moe_layers\": 1}"),
         /**
-         * Experts 2-3, 6-7 and 10-11 of every MoE layer: the device keeps four ranges (the most it
-         * supports) and computes its slots itself; both kinds of slots meet in one combine.
+         * Experts 2-3, 6-7 and 10-11 of every MoE layer: the device keeps four ranges and computes
+         * its slots itself; both kinds of slots meet in one combine.
          */
         SOME_EXPERTS("\"experts\": {\"ranges\": [{\"device\": \"host\", \"experts\": \"2-3\"},"
                 + " {\"device\": \"host\", \"experts\": \"6-7\"},"
@@ -141,22 +139,13 @@ class TornadoExpertOffloadTest {
     private static void logitsAndHandoff(String name, Layout layout, String variant) {
         Built b = engine(name, layout);
         LLaDA2Config c = b.engine().config();
-        int[] ids = Golden.ints(Golden.of(name).forwardCases().get(1).get("input_ids"));
-        int[] rows = IntStream.range(0, ids.length).toArray();
-        AttentionMask mask = GoldenAssertions.mask(variant);
-        ForwardTrace trace = new ForwardTrace();
-        EngineStats.Snapshot before = b.engine().stats().snapshot();
-        ForwardResult got = b.engine().forward(new ForwardRequest(ids, 0, mask, false, new HeadRequest.Logits(rows),
-                trace));
-        long handoff = b.engine().stats().snapshot().minus(before).handoffBytes();
-        ForwardResult want = TestEngines.engine(name).forward(new ForwardRequest(ids, 0, mask, false,
-                new HeadRequest.Logits(rows), TraceSink.NONE));
-        for (int i = 0; i < rows.length; i++) {
-            GoldenAssertions.hidden(layout + " " + name + " " + variant + " row " + i, want.logits()[i],
-                    got.logits()[i], true);
+        ExpertTraffic.Compared r = ExpertTraffic.compare(b.engine(), name, variant);
+        for (int i = 0; i < r.tokens(); i++) {
+            GoldenAssertions.hidden(layout + " " + name + " " + variant + " row " + i, r.want().logits()[i],
+                    r.got().logits()[i], true);
         }
 
-        int t = ids.length;
+        int t = r.tokens();
         int k = c.numExpertsPerTok();
         int host = 1;
         long expected = 0;
@@ -167,24 +156,12 @@ class TornadoExpertOffloadTest {
                 continue;
             }
             offloaded++;
-            int[] idx = trace.tensors().get("router.layer" + l + ".topk_idx").ints();
-            boolean[] tokenRouted = new boolean[t];
-            int slots = 0;
-            for (int s = 0; s < t * k; s++) {
-                if (placed[idx[s]] == host) {
-                    slots++;
-                    tokenRouted[s / k] = true;
-                }
-            }
-            int tokens = 0;
-            for (boolean r : tokenRouted) {
-                tokens += r ? 1 : 0;
-            }
-            expected += 8L * t * k + 4L * c.hiddenSize() * (tokens + slots);
+            ExpertTraffic x = ExpertTraffic.of(r.trace(), l, placed, host, t, k);
+            expected += 8L * t * k + 4L * c.hiddenSize() * (x.tokens() + x.slots());
         }
         int moeLayers = c.numHiddenLayers() - c.firstKDenseReplace();
         assertEquals(layout == Layout.FIRST_MOE_LAYER ? 1 : moeLayers, offloaded, "offloaded MoE layers");
         assertTrue(expected > 0);
-        assertEquals(expected, handoff, "hand-off bytes: 8 T k + 4 H (U + S) per offloaded layer");
+        assertEquals(expected, r.handoff(), "hand-off bytes: 8 T k + 4 H (U + S) per offloaded layer");
     }
 }

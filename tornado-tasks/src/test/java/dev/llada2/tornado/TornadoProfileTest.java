@@ -27,9 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The bundled {@code pocl2-layer-split} profile end to end on two TornadoVM devices (two PoCL devices
  * here): planned, built through the backend SPI, and every greedy golden case and every joint-threshold
- * (edit) case of tiny and small reproduced exactly with the KV cache. Placements the TornadoVM engine cannot run (experts on another
- * TornadoVM device, a layer home on a CPU device, device experts in too many id ranges) are refused with
- * the reason; routed experts on CPU devices run ({@code TornadoExpertOffloadTest}).
+ * (edit) case of tiny and small reproduced exactly with the KV cache. Placements the TornadoVM engine cannot
+ * run (a layer home on a CPU device, the embedding or head away from the first or last layer) are refused
+ * with the reason; routed experts on CPU devices ({@code TornadoExpertOffloadTest}) and on other TornadoVM
+ * devices ({@code TornadoExpertParallelTest}) run.
  */
 class TornadoProfileTest {
 
@@ -63,17 +64,6 @@ class TornadoProfileTest {
     }
 
     @Test
-    void expertParallelismOverTornadoDevicesIsRefusedWithTheReason() {
-        assertRefused("""
-                {"name": "tornado-experts", "devices": [
-                  {"id": "a", "backend": "tornado", "selector": "tornado:0:0", "memory_gb": 4},
-                  {"id": "b", "backend": "tornado", "selector": "tornado:0:1", "memory_gb": 4}],
-                 "placement": {"home": "a", "experts": {"split": ["a", "b"]}}}""",
-                "expert 8 of layer 1 is placed on b (tornado:0:1) and the layer on a (tornado:0:0)",
-                "expert parallelism across TornadoVM devices is not implemented");
-    }
-
-    @Test
     void aLayerHomeOnACpuDeviceIsRefusedWithTheReason() {
         assertRefused(gpuAndHost("""
                 {"home": "gpu", "head": "gpu",
@@ -84,13 +74,14 @@ class TornadoProfileTest {
     }
 
     @Test
-    void scatteredDeviceExpertsAreRefusedWithTheReason() {
-        assertRefused(gpuAndHost("""
-                {"home": "gpu", "experts": {"ranges": [{"device": "host", "experts": "1"},
-                  {"device": "host", "experts": "3"}, {"device": "host", "experts": "5"},
-                  {"device": "host", "experts": "7"}]}}"""),
-                "the routed experts that layer 1 keeps on gpu (tornado:0:0) form 5 separate id ranges",
-                "at most 4 per layer");
+    void anEmbeddingAwayFromTheFirstLayerIsRefusedWithTheReason() {
+        assertRefused("""
+                {"name": "embedding-elsewhere", "devices": [
+                  {"id": "a", "backend": "tornado", "selector": "tornado:0:0", "memory_gb": 4},
+                  {"id": "b", "backend": "tornado", "selector": "tornado:0:1", "memory_gb": 4}],
+                 "placement": {"home": "a", "embedding": "b"}}""",
+                "the TornadoVM pipeline keeps the embedding with the first layer and the LM head with the last",
+                "puts them on b (tornado:0:1) and a (tornado:0:0)");
     }
 
     /** A profile with a TornadoVM device {@code gpu} and a CPU device {@code host}, placed as given. */

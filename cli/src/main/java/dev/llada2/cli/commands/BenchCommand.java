@@ -199,6 +199,9 @@ public final class BenchCommand extends LladaCommand {
                 o.put("handoff_bytes", r.handoffBytes());
                 o.put("host_to_device_bytes", r.hostToDeviceBytes());
                 o.put("device_to_host_bytes", r.deviceToHostBytes());
+                o.put("host_to_device_bytes_per_forward", r.hostToDeviceBytesPerForward());
+                o.put("device_to_host_bytes_per_forward", r.deviceToHostBytesPerForward());
+                o.put("device_to_device_bytes_per_forward", r.deviceToDeviceBytesPerForward());
                 o.put("graph_executions_per_forward", r.graphExecutionsPerForward());
                 o.put("kernel_launches_per_forward", r.kernelLaunchesPerForward());
                 o.put("device_bytes_per_forward", r.deviceBytesPerForward());

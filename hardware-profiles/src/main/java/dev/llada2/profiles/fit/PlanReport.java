@@ -54,6 +54,18 @@ public final class PlanReport {
                 Sizes.format(plan.totalWorkBytes()), Sizes.format(plan.totalBytes()), Sizes.format(plan.totalBudgetBytes()),
                 percent((double) plan.totalBytes() / plan.totalBudgetBytes()), ""});
         table(sb, rows);
+        Crossings x = Crossings.of(plan);
+        if (x.total() > 0) {
+            List<String> perDevice = new ArrayList<>();
+            for (int d = 0; d < plan.devices().size(); d++) {
+                if (x.inBytes()[d] + x.outBytes()[d] > 0) {
+                    perDevice.add(plan.devices().get(d).device().id() + " sends " + Sizes.format(x.outBytes()[d])
+                            + ", receives " + Sizes.format(x.inBytes()[d]));
+                }
+            }
+            sb.append("crosses between devices per block forward: ").append(Sizes.format(x.total()))
+                    .append(" (expected under uniform routing; ").append(String.join("; ", perDevice)).append(")\n");
+        }
         plan.estimatedForwardSeconds().ifPresentOrElse(
                 t -> sb.append(String.format(Locale.ROOT, "estimated block forward: >= %.1f ms (weights read / measured"
                         + " bandwidth)%n", t * 1e3)),
@@ -115,7 +127,9 @@ public final class PlanReport {
         options.put("kv_positions", o.kvPositions());
         options.put("weight_dtype", o.weightDtype().map(DType::name).orElse(null));
         ArrayNode devices = root.putArray("devices");
-        for (DeviceLoad d : plan.devices()) {
+        Crossings x = Crossings.of(plan);
+        for (int i = 0; i < plan.devices().size(); i++) {
+            DeviceLoad d = plan.devices().get(i);
             ObjectNode n = devices.addObject();
             n.put("id", d.device().id());
             n.put("backend", d.device().backend());
@@ -134,6 +148,8 @@ public final class PlanReport {
             n.put("total_bytes", d.totalBytes());
             n.put("budget_percent", Math.round(1000 * d.budgetFraction()) / 10.0);
             n.put("read_bytes_per_forward", d.readBytesPerForward());
+            n.put("receives_bytes_per_forward", x.inBytes()[i]);
+            n.put("sends_bytes_per_forward", x.outBytes()[i]);
             n.put("fits", d.fits());
             d.holds().forEach(n.putArray("holds")::add);
         }
@@ -143,6 +159,7 @@ public final class PlanReport {
         totals.put("work_bytes", plan.totalWorkBytes());
         totals.put("total_bytes", plan.totalBytes());
         totals.put("budget_bytes", plan.totalBudgetBytes());
+        totals.put("crossing_bytes_per_forward", x.total());
         plan.estimatedForwardSeconds().ifPresentOrElse(t -> root.put("estimated_forward_ms", t * 1e3),
                 () -> root.putNull("estimated_forward_ms"));
         placement(root.putObject("placement"), plan);

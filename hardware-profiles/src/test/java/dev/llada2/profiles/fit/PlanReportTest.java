@@ -57,4 +57,50 @@ class PlanReportTest {
         assertEquals(plan.fits(), root.get("fits").asBoolean());
         assertEquals(ConfigPresets.load("mini").source(), root.get("model").asText());
     }
+
+    /**
+     * The four-GPU expert-parallel flash profile: one row per GPU with its memory, gpu0 holding the homes
+     * and a quarter of the experts, and the bytes that cross per block forward: each peer sends back one
+     * row per slot it serves, exactly {@code 4 H (T k / 4)} per MoE layer (31 layers, T = 32, k = 8,
+     * H = 4096), and gpu0 receives all of it and sends the rest.
+     */
+    @Test
+    void expertParallelPlanShowsMemoryPerDeviceAndTheBytesThatCross() throws Exception {
+        Plan plan = PlannerTotalsTest.plan("flash", "gpu4x80-flash-ep");
+        String text = PlanReport.render(plan);
+        assertTrue(text.contains("embedding; layer homes 0-31; routed experts 0-63 of layers 1-31; head"), text);
+        for (String id : new String[] {"gpu1", "gpu2", "gpu3"}) {
+            assertTrue(text.lines().anyMatch(l -> l.startsWith(id + "    tornado:0:")), text);
+        }
+        assertTrue(text.contains("crosses between devices per block forward: "), text);
+        assertTrue(text.contains("gpu1 sends 32.51 MB, receives "), text);
+        assertTrue(text.endsWith("fits: yes\n"), text);
+
+        JsonNode root = JsonMapper.builder().build().readTree(PlanReport.json(plan));
+        long peerSends = 31L * 4 * 4096 * (32 * 8 / 4);
+        long gpu0Receives = 0;
+        long peersReceive = 0;
+        for (int d = 1; d < 4; d++) {
+            JsonNode peer = root.get("devices").get(d);
+            assertEquals(peerSends, peer.get("sends_bytes_per_forward").asLong(), peer.toString());
+            gpu0Receives += peer.get("sends_bytes_per_forward").asLong();
+            peersReceive += peer.get("receives_bytes_per_forward").asLong();
+            assertTrue(peer.get("total_bytes").asLong() > 0);
+        }
+        JsonNode gpu0 = root.get("devices").get(0);
+        assertEquals(gpu0Receives, gpu0.get("receives_bytes_per_forward").asLong());
+        assertEquals(peersReceive, gpu0.get("sends_bytes_per_forward").asLong());
+        assertEquals(gpu0Receives + peersReceive, root.get("totals").get("crossing_bytes_per_forward").asLong());
+        assertTrue(plan.fits());
+    }
+
+    /** A four-stage pipeline sends the block's residual stream across each of its three boundaries. */
+    @Test
+    void layerSplitCrossesTheResidualStreamAtEachBoundary() throws Exception {
+        JsonNode root = JsonMapper.builder().build().readTree(PlanReport.json(
+                PlannerTotalsTest.plan("flash", "gpu4x80-flash")));
+        assertEquals(3L * 4 * 4096 * 32, root.get("totals").get("crossing_bytes_per_forward").asLong());
+        assertEquals(0, root.get("devices").get(0).get("receives_bytes_per_forward").asLong());
+        assertEquals(0, root.get("devices").get(3).get("sends_bytes_per_forward").asLong());
+    }
 }

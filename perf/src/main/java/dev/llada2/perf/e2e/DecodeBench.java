@@ -36,8 +36,9 @@ public final class DecodeBench {
     public record Run(int tokens, int forwards, int edits, int prefillForwards, int cacheForwards, double tokensPerForward,
                       double tokensPerSecond, double forwardMinMs, double forwardMedianMs, double forwardMeanMs,
                       double prefillMs, double decodeMs, long handoffBytes, long hostToDeviceBytes,
-                      long deviceToHostBytes, double graphExecutionsPerForward, double kernelLaunchesPerForward,
-                      double deviceBytesPerForward, Breakdown breakdown) {
+                      long deviceToHostBytes, double hostToDeviceBytesPerForward, double deviceToHostBytesPerForward,
+                      double deviceToDeviceBytesPerForward, double graphExecutionsPerForward,
+                      double kernelLaunchesPerForward, double deviceBytesPerForward, Breakdown breakdown) {
     }
 
     /**
@@ -102,7 +103,8 @@ public final class DecodeBench {
         return new Run(r.generatedIds().length, r.forwards(), r.edits(), r.prefillForwards(), r.cacheForwards(),
                 r.tokensPerForward(), r.tokensPerSecond(), min, median, mean, r.prefillNanos() / 1e6,
                 r.decodeNanos() / 1e6, moved.handoffBytes(), moved.hostToDeviceBytes(), moved.deviceToHostBytes(),
-                perForward(moved.graphExecutions(), moved), perForward(moved.kernelLaunches(), moved),
+                perForward(moved.hostToDeviceBytes(), moved), perForward(moved.deviceToHostBytes(), moved),
+                perForward(moved.handoffBytes(), moved), perForward(moved.graphExecutions(), moved), perForward(moved.kernelLaunches(), moved),
                 perForward(moved.deviceBytes(), moved),
                 breakdown(moved, r.prefillNanos() + r.decodeNanos(), ns.size()));
     }

@@ -185,6 +185,10 @@ class CommandsTest {
         JsonNode plan = new ObjectMapper().readTree(r.out());
         assertEquals(205_779_410_432L, plan.at("/totals/weight_bytes").asLong(), r.out());
         assertTrue(plan.get("fits").asBoolean());
+        Cli ep = Cli.run("plan", "--config", config.toString(), "--profile", "gpu4x80-flash-ep");
+        assertEquals(0, ep.exitCode(), ep.toString());
+        assertContains(ep.out(), "gpu3    tornado:0:3", "routed experts 192-255 of layers 1-31",
+                "crosses between devices per block forward: 141.75 MB", "fits: yes");
         Cli small = Cli.run("plan", "--config", config.toString(), "--profile", "gpu1x80-mini");
         assertEquals(0, small.exitCode());
         assertContains(small.out(), "fits: NO", "expert_offload");
@@ -225,6 +229,28 @@ class CommandsTest {
         assertEquals(0, j.at("/modes/0/runs/0/graph_executions_per_forward").asDouble(-1));
         assertEquals(0, j.at("/modes/0/runs/0/kernel_launches_per_forward").asDouble(-1));
         assertEquals(0, j.at("/modes/0/runs/0/device_bytes_per_forward").asDouble(-1));
+        // one CPU device: nothing crosses between host and device or between devices
+        for (String key : List.of("host_to_device", "device_to_host", "device_to_device")) {
+            assertEquals(0, j.at("/modes/0/runs/0/" + key + "_bytes_per_forward").asDouble(-1), key);
+        }
+    }
+
+    /**
+     * Expert parallelism over two CPU devices: the rows routed to the second device's experts and their
+     * outputs cross every MoE layer; the JSON reports them per engine forward (denoising, prefill and
+     * cache-append forwards alike).
+     */
+    @Test
+    void benchReportsDeviceToDeviceBytesPerForward() throws Exception {
+        Cli r = Cli.run("bench", "--model", TINY, "--profile", "cpu2-expert-parallel", "--prompt-length", "5",
+                "--gen-length", "16", "--no-eos", "--warmup", "0", "--runs", "1", "--output", "json");
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode run = new ObjectMapper().readTree(r.out()).at("/modes/0/runs/0");
+        int forwards = run.get("forwards").asInt() + run.get("prefill_forwards").asInt()
+                + run.get("cache_forwards").asInt();
+        assertTrue(run.get("handoff_bytes").asLong() > 0, run.toString());
+        assertEquals((double) run.get("handoff_bytes").asLong() / forwards,
+                run.get("device_to_device_bytes_per_forward").asDouble(), 1e-9, run.toString());
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.llada2.tornado.graphs;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.kernels.MoeKernels;
-import dev.llada2.weights.MlpWeights;
 import dev.llada2.weights.MoeWeights;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -19,9 +18,7 @@ import java.util.Optional;
  * <pre>
  *   router[_pK]          m, mlp.gate.weight                    --&gt; router_logits [T, E]
  *   router_select        router_logits, expert_bias            --&gt; topk_idx, topk_weight [T, k]
- *   group_slots          topk_idx                              --&gt; slots per expert, counts [E]
- *   expert_gate_up[_pK]  m, experts.*.gate_proj/up_proj (part K), slots --&gt; h [T k, inter]
- *   expert_down[_pK]     h, experts.*.down_proj (part K), slots, topk_weight --&gt; slot_out [T k, H]
+ *   group_slots, expert_gate_up[_pK], expert_down[_pK]  ({@link RoutedExpertTasks}) --&gt; slot_out [T k, H]
  *   shared_gate_up[_pK]  m, shared_experts.gate_proj/up_proj  --&gt; shared_h [T, inter_shared]
  *   shared_down[_pK]     shared_h, shared_experts.down_proj    --&gt; shared_out [T, H]
  *   combine              slot_out (slot order) + shared_out    --&gt; mlp_out [T, H]
@@ -32,18 +29,13 @@ import java.util.Optional;
  * task. Every selected expert's weights are read once per {@link MoeKernels#TOKEN_TILE} tokens that
  * chose it (once per pass for most experts of a block).
  *
- * <p>When some routed experts live in host memory ({@code onHost}), only the device-resident ones are
- * uploaded, as one stack per contiguous range of expert ids (group_slots and the expert tasks are left
- * out when there are none), the slots of host experts are left for {@link HostExpertGraphs} to fill,
- * and the combine moves to that class's last graph: this graph ends after the shared expert.
+ * <p>When some routed experts live elsewhere ({@code onHost}: in host memory on CPU devices, or on other
+ * TornadoVM devices, see {@link PeerExpertGraph}), only the device-resident ones are uploaded, as one
+ * stack per contiguous range of expert ids (group_slots and the expert tasks are left out when there are
+ * none), the slots of the other experts are left for {@link HostExpertGraphs} to fill, and the combine
+ * moves to that class's last graph: this graph ends after the shared expert.
  */
 public final class MoeTasks {
-
-    /**
-     * Most contiguous ranges of device-resident experts per layer: each range adds two tasks or more
-     * to a graph whose bytecode TornadoVM caps at 4096 bytes.
-     */
-    public static final int MAX_RESIDENT_RANGES = 4;
 
     private final FloatArray routerLogits;
     private final IntArray topIdx;
@@ -55,7 +47,8 @@ public final class MoeTasks {
 
     /**
      * @param out    receives mlp_out; unused (may be null) when {@code onHost} is given
-     * @param onHost per expert, whether it lives in host memory; null = every expert on the device
+     * @param onHost per expert, whether it lives away from this device (host memory or another TornadoVM
+     *               device); null = every expert on the device
      */
     MoeTasks(LLaDA2Config c, int layer, MoeWeights w, FloatArray m, FloatArray out, SharedBuffers sh,
              GraphBuilder b, long maxPartBytes, boolean[] onHost) {
@@ -68,19 +61,6 @@ public final class MoeTasks {
         List<int[]> ranges = residentRanges(onHost, experts);
         this.residentExperts = !ranges.isEmpty();
         DeviceMatrix router = DeviceMatrix.upload(w.router(), maxPartBytes);
-        List<DeviceMatrix[]> stacks = new ArrayList<>();
-        for (int[] r : ranges) {
-            List<MlpWeights> e = w.experts().subList(r[0], r[1]);
-            String prefix = "model.layers." + layer + ".mlp.experts."
-                    + (r[1] - r[0] == experts ? "*" : r[0] + "-" + (r[1] - 1)) + ".";
-            stacks.add(new DeviceMatrix[] {
-                DeviceMatrix.stack(prefix + "gate_proj.weight", e.stream().map(MlpWeights::gate).toList(),
-                        maxPartBytes).kMajor(),
-                DeviceMatrix.stack(prefix + "up_proj.weight", e.stream().map(MlpWeights::up).toList(), maxPartBytes)
-                        .kMajor(),
-                DeviceMatrix.stack(prefix + "down_proj.weight", e.stream().map(MlpWeights::down).toList(),
-                        maxPartBytes).kMajor()});
-        }
         FloatArray bias = FloatArray.fromArray(w.expertBias());
         routerLogits = sh.activations(experts);
         topIdx = new IntArray(maxT * k);
@@ -88,55 +68,22 @@ public final class MoeTasks {
         FloatArray scores = new FloatArray(maxT * 2 * experts);
         FloatArray groupScore = new FloatArray(maxT * c.nGroup());
         IntArray marks = new IntArray(maxT * (experts + c.nGroup()));
-        // expert scratch only when the device runs experts (flash: 4 MB of host memory a layer)
-        IntArray slots = residentExperts ? new IntArray(experts * maxT) : null;
-        IntArray counts = residentExperts ? new IntArray(experts) : null;
-        FloatArray h = residentExperts ? new FloatArray(maxT * k * inter) : null;
         slotOut = new FloatArray(maxT * k * hidden);
         sharedOut = w.shared().map(x -> sh.activations(hidden));
         b.uploadOnce(bias, routerLogits, topIdx, topWeight, scores, groupScore, marks);
-        if (residentExperts) {
-            // a buffer that no task of its graph uses is never allocated, so slot_out is declared by the
-            // graph that first writes it (HostExpertGraphs when every expert is in host memory)
-            b.uploadOnce(slots, counts, h, slotOut);
-        }
         sharedOut.ifPresent(b::uploadOnce);
         b.uploadWeights(router);
-        for (DeviceMatrix[] st : stacks) {
-            b.uploadWeights(st);
-        }
 
         MatMulTasks.add(b, TaskName.Op.ROUTER, router, m, sh.params(), sh.scale(), routerLogits);
         TaskName t = b.task(TaskName.Op.ROUTER_SELECT, Grids.items(maxT));
         b.graph().task(t.task(), MoeKernels::routerSelect, new KernelContext(), routerLogits, bias, sh.params(), scores,
                 groupScore, marks, topIdx, topWeight, experts, k, c.nGroup(), c.topkGroup(), c.routedScalingFactor());
         if (residentExperts) {
-            t = b.task(TaskName.Op.GROUP_SLOTS, Grids.items(experts));
-            b.graph().task(t.task(), MoeKernels::groupSlots, new KernelContext(), topIdx, sh.params(), slots, counts,
-                    experts, k, maxT);
-        }
-        int gatePart = 0;
-        int downPart = 0;
-        for (int r = 0; r < ranges.size(); r++) {
-            int first = ranges.get(r)[0];
-            DeviceMatrix gate = stacks.get(r)[0];
-            DeviceMatrix up = stacks.get(r)[1];
-            DeviceMatrix down = stacks.get(r)[2];
-            for (int p = 0; p < gate.parts().size(); p++) {
-                DeviceMatrix.Part g = gate.parts().get(p);
-                DeviceMatrix.Part u = up.parts().get(p);
-                t = b.task(TaskName.Op.EXPERT_GATE_UP, gatePart++, Grids.expertGroups(g.rows(), inter));
-                b.graph().task(t.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), m, slots,
-                        counts, sh.scale(), h, first + g.firstUnit(inter), g.rows(), inter, hidden, k, maxT,
-                        gate.format());
-            }
-            for (int p = 0; p < down.parts().size(); p++) {
-                DeviceMatrix.Part d = down.parts().get(p);
-                t = b.task(TaskName.Op.EXPERT_DOWN, downPart++, Grids.expertGroups(d.rows(), hidden));
-                b.graph().task(t.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, slots, counts,
-                        topWeight, sh.scale(), slotOut, first + d.firstUnit(hidden), d.rows(), hidden, inter, maxT,
-                        down.format());
-            }
+            // expert scratch only when the device runs experts (flash: 4 MB of host memory a layer); a
+            // buffer that no task of its graph uses is never allocated, so slot_out is declared by the
+            // graph that first writes it (HostExpertGraphs when every expert is elsewhere)
+            RoutedExpertTasks.add(c, layer, w, ranges, b, m, topIdx, topWeight, sh.params(), sh.scale(), slotOut,
+                    maxT, maxPartBytes);
         }
         w.shared().ifPresent(s -> DenseMlpTasks.add(b, s, m, sharedOut.get(), sh, maxPartBytes,
                 TaskName.Op.SHARED_GATE_UP, TaskName.Op.SHARED_DOWN));

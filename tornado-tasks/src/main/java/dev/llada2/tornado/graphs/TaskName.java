@@ -5,7 +5,8 @@ package dev.llada2.tornado.graphs;
  * and register their grids under {@link #qualified()}, so a task and its grid cannot disagree.
  * Graph names follow the model: {@code embedding}, {@code layer<l>} (a whole layer), {@code head}; a
  * MoE layer with routed experts in host memory is {@code layer<l>_attention}, {@code layer<l>_mlp},
- * {@code layer<l>_mlp_host_in} and {@code layer<l>_mlp_combine} instead; task ids follow
+ * {@code layer<l>_mlp_host_in} and {@code layer<l>_mlp_combine} instead, and the experts another
+ * TornadoVM device holds for it run in that device's {@code layer<l>_peer_experts}; task ids follow
  * the operation, with {@code _p<k>} for the k-th part of a weight split across device buffers.
  */
 public record TaskName(String graph, String task) {
@@ -54,6 +55,14 @@ public record TaskName(String graph, String task) {
     /** The graph that combines the slots and adds the residual when the layer has host-resident experts. */
     public static String combineGraph(int layer) {
         return "layer" + layer + "_mlp_combine";
+    }
+
+    /**
+     * The share of layer {@code layer}'s routed experts on a TornadoVM device other than the layer's home
+     * (expert parallelism; one such graph per peer device, each in its device's own plan).
+     */
+    public static String peerExpertsGraph(int layer) {
+        return "layer" + layer + "_peer_experts";
     }
 
     public static TaskName of(String graph, Op op) {

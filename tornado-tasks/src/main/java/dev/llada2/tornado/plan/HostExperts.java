@@ -1,11 +1,13 @@
 package dev.llada2.tornado.plan;
 
 import dev.llada2.backend.DeviceAssignment;
+import dev.llada2.backend.DeviceId;
 import dev.llada2.backend.cpu.CpuDevice;
 import dev.llada2.backend.cpu.RoutedExperts;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.runtime.EngineStats;
 import dev.llada2.runtime.Placement;
+import dev.llada2.tornado.TornadoEngineOptions;
 import dev.llada2.tornado.graphs.HostExpertGraphs;
 import dev.llada2.tornado.graphs.LayerGraph;
 import dev.llada2.tornado.graphs.MoeTasks;
@@ -22,44 +24,61 @@ import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
- * Routed experts that live in host memory on CPU devices while their layer's home (norms, attention,
- * KV cache, router, shared expert) is a TornadoVM device: the llama.cpp {@code --cpu-moe} layout. It
- * owns one {@link CpuDevice} (worker threads) per CPU device of the placement that holds experts, and
- * runs the host step of such a layer's feed-forward between its graphs (data flow and byte counts:
- * {@link HostExpertGraphs}).
+ * Routed experts that live away from their layer's home (norms, attention, KV cache, router, shared
+ * expert on a TornadoVM device), and the host step that serves them between the layer's graphs:
+ * <ul>
+ *   <li>in host memory on CPU devices (llama.cpp's {@code --cpu-moe} layout): one {@link CpuDevice}
+ *       (worker threads) per CPU device of the placement that holds experts;</li>
+ *   <li>on other TornadoVM devices (expert parallelism): one {@link PeerExperts} per such device, built
+ *       once the engine's options and counters exist ({@link #startPeers}).</li>
+ * </ul>
+ * Data flow and byte counts: {@link HostExpertGraphs} (the home's side), {@code PeerExpertGraph} (a
+ * peer's).
  */
 public final class HostExperts implements AutoCloseable {
 
     private final LLaDA2Config c;
     private final List<CpuDevice> devices;
-    /** Per layer: null = every routed expert on the home; else per expert its CPU device, null = on the home. */
+    /** Per layer: null = no routed expert on a CPU device; else per expert its CPU device, null = elsewhere. */
     private final CpuDevice[][] byLayer;
+    /** Per layer: null = every routed expert on the home; else per expert whether it lives elsewhere. */
+    private final boolean[][] offHome;
     private final MoeWeights[] weights;
+    /** TornadoVM devices holding experts of layers homed elsewhere, and per layer and expert which ones. */
+    private final List<DeviceId> peerDevices;
+    private final List<boolean[][]> peerExperts;
+    private final List<PeerExperts> peers = new ArrayList<>();
 
-    private HostExperts(LLaDA2Config c, List<CpuDevice> devices, CpuDevice[][] byLayer, MoeWeights[] weights) {
+    private HostExperts(LLaDA2Config c, List<CpuDevice> devices, CpuDevice[][] byLayer, boolean[][] offHome,
+                        MoeWeights[] weights, List<DeviceId> peerDevices, List<boolean[][]> peerExperts) {
         this.c = c;
         this.devices = List.copyOf(devices);
         this.byLayer = byLayer;
+        this.offHome = offHome;
         this.weights = weights;
+        this.peerDevices = List.copyOf(peerDevices);
+        this.peerExperts = List.copyOf(peerExperts);
     }
 
     /** Every routed expert with its layer. */
     public static HostExperts none(LLaDA2Config c) {
         int n = c.numHiddenLayers();
-        return new HostExperts(c, List.of(), new CpuDevice[n][], new MoeWeights[n]);
+        return new HostExperts(c, List.of(), new CpuDevice[n][], new boolean[n][], new MoeWeights[n], List.of(),
+                List.of());
     }
 
     /**
-     * The experts that {@code placement} puts on CPU devices of {@code devices}, each CPU device with its
-     * threads (every core when unset). Experts on TornadoVM devices must be on their layer's home (the
-     * caller checks and explains).
+     * The experts that {@code placement} puts on another device than their layer's: CPU devices of
+     * {@code devices}, each with its threads (every core when unset), or other TornadoVM devices.
      */
     public static HostExperts of(LLaDA2Weights w, List<DeviceAssignment> devices, Placement placement) {
         LLaDA2Config c = w.config();
         int n = c.numHiddenLayers();
         CpuDevice[][] byLayer = new CpuDevice[n][];
+        boolean[][] offHome = new boolean[n][];
         MoeWeights[] moe = new MoeWeights[n];
         Map<Integer, CpuDevice> cpus = new LinkedHashMap<>();
+        Map<Integer, boolean[][]> peers = new LinkedHashMap<>();
         try {
             for (int l = 0; l < n; l++) {
                 int[] ed = placement.expertDevice()[l];
@@ -68,45 +87,70 @@ public final class HostExperts implements AutoCloseable {
                     if (ed[e] == placement.layerDevice()[l]) {
                         continue;
                     }
-                    if (!d.id().isCpu()) {
-                        throw new IllegalArgumentException("expert " + e + " of layer " + l + " is on " + d
-                                + ", neither its layer's device nor a CPU device");
-                    }
-                    if (byLayer[l] == null) {
-                        byLayer[l] = new CpuDevice[ed.length];
+                    if (offHome[l] == null) {
+                        offHome[l] = new boolean[ed.length];
                         moe[l] = (MoeWeights) w.layers().get(l).ffn();
                     }
-                    byLayer[l][e] = cpus.computeIfAbsent(ed[e], i -> new CpuDevice(d.name(),
-                            d.threads().orElse(Runtime.getRuntime().availableProcessors())));
+                    offHome[l][e] = true;
+                    if (d.id().isCpu()) {
+                        if (byLayer[l] == null) {
+                            byLayer[l] = new CpuDevice[ed.length];
+                        }
+                        byLayer[l][e] = cpus.computeIfAbsent(ed[e], i -> new CpuDevice(d.name(),
+                                d.threads().orElse(Runtime.getRuntime().availableProcessors())));
+                    } else {
+                        boolean[][] mine = peers.computeIfAbsent(ed[e], i -> new boolean[n][]);
+                        if (mine[l] == null) {
+                            mine[l] = new boolean[ed.length];
+                        }
+                        mine[l][e] = true;
+                    }
                 }
             }
         } catch (RuntimeException e) {
             cpus.values().forEach(CpuDevice::close);
             throw e;
         }
-        return new HostExperts(c, new ArrayList<>(cpus.values()), byLayer, moe);
+        return new HostExperts(c, new ArrayList<>(cpus.values()), byLayer, offHome, moe,
+                peers.keySet().stream().map(i -> devices.get(i).id()).toList(), new ArrayList<>(peers.values()));
     }
 
-    /** Per layer, which routed experts are in host memory (a null row: none), for building the graphs. */
+    /**
+     * Builds the graphs of the experts on other TornadoVM devices (budget check, upload layout); on a
+     * failure the caller closes this object, which releases what was built.
+     */
+    public void startPeers(LLaDA2Weights w, TornadoEngineOptions o, EngineStats stats) {
+        for (int i = 0; i < peerDevices.size(); i++) {
+            peers.add(PeerExperts.build(w, peerDevices.get(i), peerExperts.get(i), o, stats));
+        }
+    }
+
+    /** Compiles and uploads every peer graph the warm-up pass did not run ({@link PeerExperts#warmUp()}). */
+    public void warmUpPeers() {
+        peers.forEach(PeerExperts::warmUp);
+    }
+
+    /**
+     * Per layer, which routed experts live away from the home (a null row: none), for building the
+     * home's graphs.
+     */
     public boolean[][] onHost() {
-        boolean[][] out = new boolean[byLayer.length][];
-        for (int l = 0; l < byLayer.length; l++) {
-            if (byLayer[l] != null) {
-                out[l] = new boolean[byLayer[l].length];
-                for (int e = 0; e < out[l].length; e++) {
-                    out[l][e] = byLayer[l][e] != null;
-                }
-            }
+        boolean[][] out = new boolean[offHome.length][];
+        for (int l = 0; l < offHome.length; l++) {
+            out[l] = offHome[l] == null ? null : offHome[l].clone();
         }
         return out;
     }
 
-    /** Whether any routed expert is in host memory. */
+    /** Whether any routed expert lives away from its layer's home. */
     public boolean any() {
-        return !devices.isEmpty();
+        return !devices.isEmpty() || !peerDevices.isEmpty();
     }
 
-    /** E.g. {@code "routed experts in host memory: cpu (2 threads) 96 of layers 1-3"}; empty when none. */
+    /**
+     * E.g. {@code "routed experts in host memory: cpu (2 threads) 96 of layers 1-3"} or {@code "routed
+     * experts on other TornadoVM devices: tornado:0:1 (pthread-...) 24 of layers 1-3"}; empty when none.
+     */
     public String describe() {
         List<String> parts = new ArrayList<>();
         for (CpuDevice d : devices) {
@@ -122,7 +166,31 @@ public final class HostExperts implements AutoCloseable {
             }
             parts.add(d + " " + count + " of layer" + (layers.size() == 1 ? " " : "s ") + ranges(layers));
         }
-        return parts.isEmpty() ? "" : "routed experts in host memory: " + String.join("; ", parts);
+        List<String> onPeers = new ArrayList<>();
+        for (int i = 0; i < peerDevices.size(); i++) {
+            TreeSet<Integer> layers = new TreeSet<>();
+            int count = 0;
+            boolean[][] mine = peerExperts.get(i);
+            for (int l = 0; l < mine.length; l++) {
+                for (int e = 0; mine[l] != null && e < mine[l].length; e++) {
+                    if (mine[l][e]) {
+                        layers.add(l);
+                        count++;
+                    }
+                }
+            }
+            String name = i < peers.size() ? " (" + peers.get(i).info().name() + ")" : "";
+            onPeers.add(peerDevices.get(i) + name + " " + count + " of layer" + (layers.size() == 1 ? " " : "s ")
+                    + ranges(layers));
+        }
+        List<String> out = new ArrayList<>();
+        if (!parts.isEmpty()) {
+            out.add("routed experts in host memory: " + String.join("; ", parts));
+        }
+        if (!onPeers.isEmpty()) {
+            out.add("routed experts on other TornadoVM devices (expert parallelism): " + String.join("; ", onPeers));
+        }
+        return String.join("; ", out);
     }
 
     /** {@code 1-3,5}. */
@@ -146,11 +214,18 @@ public final class HostExperts implements AutoCloseable {
     }
 
     /**
-     * The feed-forward of the stage's i-th layer when some of its routed experts are in host memory
-     * (right after its attention graph): the router/device-expert graph, the host's fetch of the router
-     * outputs and of the input rows the host experts need, the host experts on their CPU devices (at
-     * the same time), one scatter-graph execution per chunk of host slot outputs, and the combine graph.
-     * Counts {@code 8 T k + 4 H (U + S)} hand-off bytes (see {@link HostExpertGraphs}).
+     * The feed-forward of the stage's i-th layer when some of its routed experts live elsewhere (right
+     * after its attention graph): the router/home-expert graph, the host's fetch of the router outputs and
+     * of the input rows the other experts need, those experts' weighted slot rows (CPU devices through
+     * {@code RoutedExperts}, the CPU engine's code; other TornadoVM devices through their
+     * {@link PeerExperts} graphs), one scatter-graph execution per chunk of such slot rows, and the
+     * combine graph, which sums every slot in slot order as a single device does. Counts {@code 8 T k +
+     * 4 H (U + S)} hand-off bytes for the home (see {@link HostExpertGraphs}) plus each peer's.
+     *
+     * <p>This serialises: TornadoVM's {@code execute()} blocks its thread and the engine drives every plan
+     * from the forward's thread, so the home's own experts (in its router graph), the CPU devices (all at
+     * once, on their threads) and each peer device run one after another. The split spreads the experts'
+     * memory and weight reads over the devices; overlapping the peers (a thread per device) is not done.
      *
      * @param afterRouter called with the router graph's result before the next graph runs (traces)
      * @return the combine graph's result
@@ -162,6 +237,7 @@ public final class HostExperts implements AutoCloseable {
         MoeTasks moe = g.moe().orElseThrow();
         HostExpertGraphs graphs = g.hostExperts().orElseThrow();
         CpuDevice[] on = byLayer[layer];
+        boolean[] off = offHome[layer];
         int k = c.numExpertsPerTok();
         int h = c.hiddenSize();
         int slots = tokens * k;
@@ -171,7 +247,7 @@ public final class HostExperts implements AutoCloseable {
         int[] idx = plan.fetch(routed, moe.topIdx(), slots);
         float[] mix = plan.fetch(routed, moe.topWeight(), slots);
         afterRouter.accept(routed);
-        int[] hostSlots = IntStream.range(0, slots).filter(x -> on[idx[x]] != null).toArray();
+        int[] hostSlots = IntStream.range(0, slots).filter(x -> off[idx[x]]).toArray();
         boolean[] needed = new boolean[tokens];
         for (int x : hostSlots) {
             needed[x / k] = true;
@@ -193,8 +269,15 @@ public final class HostExperts implements AutoCloseable {
         }
 
         float[] slotOut = new float[slots * h];
-        RoutedExperts.run(weights[layer], on, null, RoutedExperts.slotsByExpert(idx, slots, c.numExperts()), k, h, m,
-                mix, slotOut);
+        if (on != null) {
+            RoutedExperts.run(weights[layer], on, null, RoutedExperts.slotsByExpert(idx, slots, c.numExperts()), k, h,
+                    m, mix, slotOut);
+        }
+        for (PeerExperts p : peers) {
+            if (p.holds(layer)) {
+                p.run(layer, idx, mix, m, tokens, slotOut, k, stats);
+            }
+        }
         int from = 0;
         do {
             int to = Math.min(hostSlots.length, from + graphs.chunkRows());
@@ -209,5 +292,6 @@ public final class HostExperts implements AutoCloseable {
     @Override
     public void close() {
         devices.forEach(CpuDevice::close);
+        peers.forEach(PeerExperts::close);
     }
 }

@@ -73,11 +73,8 @@ public final class Stage implements AutoCloseable {
         LLaDA2Config c = w.config();
         TornadoDevice tornadoDevice = TornadoDevices.resolve(device);
         DeviceInfo info = TornadoDevices.info(device);
-        long maxPart = Math.min(MAX_PART_BYTES, o.maxPartBytes() > 0 ? Math.min(o.maxPartBytes(), info.maxAllocation())
-                : info.maxAllocation());
-        long usable = TornadoDevices.usableMemory(info);
-        MemoryBudget budget = new MemoryBudget(info, o.maxDeviceBytes() > 0 ? Math.min(o.maxDeviceBytes(), usable)
-                : usable, TornadoDevices.memoryCap(), o.maxDeviceBytes() > 0);
+        long maxPart = maxPartBytes(info, o);
+        MemoryBudget budget = budget(info, o);
         List<LayerWeights> span = w.layers().subList(firstLayer, endLayer);
         checkWeights(w, span, onHost, embedding, withHead, maxPart, budget);
 
@@ -110,6 +107,19 @@ public final class Stage implements AutoCloseable {
         DevicePlan plan = new DevicePlan(graphs, grids, tornadoDevice, device + " (" + info.name() + ")", stats,
                 o.profile());
         return new Stage(device, info, shared, embedding, firstLayer, List.copyOf(layers), head, plan, layerGraph);
+    }
+
+    /** The largest weight buffer the engine makes on a device. */
+    static long maxPartBytes(DeviceInfo info, TornadoEngineOptions o) {
+        return Math.min(MAX_PART_BYTES, o.maxPartBytes() > 0 ? Math.min(o.maxPartBytes(), info.maxAllocation())
+                : info.maxAllocation());
+    }
+
+    /** What the engine may allocate on a device: TornadoVM's limit, or the options' lower one. */
+    static MemoryBudget budget(DeviceInfo info, TornadoEngineOptions o) {
+        long usable = TornadoDevices.usableMemory(info);
+        return new MemoryBudget(info, o.maxDeviceBytes() > 0 ? Math.min(o.maxDeviceBytes(), usable) : usable,
+                TornadoDevices.memoryCap(), o.maxDeviceBytes() > 0);
     }
 
     private static void checkWeights(LLaDA2Weights w, List<LayerWeights> span, boolean[][] onHost, boolean embedding,
@@ -145,7 +155,7 @@ public final class Stage implements AutoCloseable {
         add(budget, List.of(m.down()), maxPart);
     }
 
-    private static void addStack(MemoryBudget budget, int layer, String projection, List<Matrix> experts, long maxPart) {
+    static void addStack(MemoryBudget budget, int layer, String projection, List<Matrix> experts, long maxPart) {
         budget.add("model.layers." + layer + ".mlp.experts.*." + projection + ".weight",
                 experts.stream().mapToLong(Matrix::bytes).sum(), DeviceMatrix.largestPart(experts, maxPart));
     }
