@@ -4,6 +4,7 @@ import dev.llada2.checkpoint.DType;
 import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static dev.llada2.backend.cpu.format.BlockLanes.F;
 import static dev.llada2.backend.cpu.format.BlockLanes.vectorized;
@@ -30,11 +31,17 @@ abstract sealed class BlockFormat implements CpuWeightFormat permits Q8_0Cpu, Q4
 
     @Override
     public final void decode(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+        decode(data, first, count, dst, MemorySegment.ofArray(dst), 4L * dstOff);
+    }
+
+    /** Straight into {@code dst} (the matrix panel): no trip through {@code tmp}. */
+    @Override
+    public final void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
         if (vectorized()) {
             decodeBlocks(data, first, count, dst, dstOff);
         } else {
             for (int i = 0; i < count; i++) {
-                dst[dstOff + i] = valueAt(data, first + i);
+                dst.set(ValueLayout.JAVA_FLOAT, dstOff + 4L * i, valueAt(data, first + i));
             }
         }
     }
@@ -54,8 +61,11 @@ abstract sealed class BlockFormat implements CpuWeightFormat permits Q8_0Cpu, Q4
         return vectorized() ? dotBlocks(data, first, x, k) : CpuWeightFormat.super.dot(data, first, x, k);
     }
 
-    /** {@link #decode} with vectors: whole blocks from element {@code first}. */
-    abstract void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff);
+    /**
+     * {@link #decode} with vectors: whole blocks from element {@code first}, as fp32 in native order at
+     * byte offset {@code dstOff} of {@code dst}.
+     */
+    abstract void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff);
 
     /** {@link #load} with vectors: the lanes at element {@code first}, inside one block. */
     abstract FloatVector loadLanes(MemorySegment data, long first);

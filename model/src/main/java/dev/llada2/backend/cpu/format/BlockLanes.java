@@ -3,6 +3,7 @@ package dev.llada2.backend.cpu.format;
 import dev.llada2.checkpoint.TensorReader;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -23,6 +24,11 @@ final class BlockLanes {
     static final VectorSpecies<Byte> B = F.length() >= 8
             ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8)) : null;
 
+    /** Int lanes matching {@link #F}: packed 4- and 6-bit codes are unpacked here, where x86 shifts lanes natively. */
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** Where vector stores go: decoded floats in native byte order. */
+    static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
     private BlockLanes() {
     }
 
@@ -39,9 +45,19 @@ final class BlockLanes {
         return ByteVector.fromMemorySegment(B, data, at, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Byte lanes (values -128..127, or 0..63 after masking) widened to fp32 exactly. */
+    /** Byte lanes (values -128..127) widened to fp32 exactly. */
     static FloatVector widen(ByteVector b) {
         return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** {@code lanes()} bytes at byte offset {@code at}, sign-extended to int lanes (mask them to read codes). */
+    static IntVector ints(MemorySegment data, long at) {
+        return (IntVector) bytes(data, at).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** Int lanes (small codes) converted to fp32 exactly. */
+    static FloatVector widen(IntVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
     }
 
     /** An fp16 scale stored little-endian at byte offset {@code at}. */

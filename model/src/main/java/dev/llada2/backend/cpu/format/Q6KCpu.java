@@ -2,7 +2,7 @@ package dev.llada2.backend.cpu.format;
 
 import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
-import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -30,21 +30,21 @@ final class Q6KCpu extends BlockFormat {
     }
 
     @Override
-    void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+    void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff) {
         long at = first / BLOCK * BLOCK_BYTES;
-        for (int o = dstOff; o < dstOff + count; o += BLOCK, at += BLOCK_BYTES) {
+        for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at + D);
             for (int h = 0; h < 2; h++) {
                 for (int l = 0; l < 32; l += lanes()) {
-                    ByteVector ql0 = bytes(data, at + 64L * h + l);
-                    ByteVector ql1 = bytes(data, at + 64L * h + 32 + l);
-                    ByteVector qh = bytes(data, at + QH + 32L * h + l);
+                    IntVector ql0 = ints(data, at + 64L * h + l);
+                    IntVector ql1 = ints(data, at + 64L * h + 32 + l);
+                    IntVector qh = ints(data, at + QH + 32L * h + l);
                     int s = 8 * h + l / 16;
-                    int e = o + 128 * h + l;
-                    code(ql0, qh, 0).mul(d * scaleAt(data, at, s)).intoArray(dst, e);
-                    code(ql1, qh, 1).mul(d * scaleAt(data, at, s + 2)).intoArray(dst, e + 32);
-                    code(ql0, qh, 2).mul(d * scaleAt(data, at, s + 4)).intoArray(dst, e + 64);
-                    code(ql1, qh, 3).mul(d * scaleAt(data, at, s + 6)).intoArray(dst, e + 96);
+                    long e = o + 4L * (128 * h + l);
+                    code(ql0, qh, 0).mul(d * scaleAt(data, at, s)).intoMemorySegment(dst, e, NATIVE);
+                    code(ql1, qh, 1).mul(d * scaleAt(data, at, s + 2)).intoMemorySegment(dst, e + 4 * 32, NATIVE);
+                    code(ql0, qh, 2).mul(d * scaleAt(data, at, s + 4)).intoMemorySegment(dst, e + 4 * 64, NATIVE);
+                    code(ql1, qh, 3).mul(d * scaleAt(data, at, s + 6)).intoMemorySegment(dst, e + 4 * 96, NATIVE);
                 }
             }
         }
@@ -57,8 +57,8 @@ final class Q6KCpu extends BlockFormat {
         int h = w / 128;
         int k = w % 128 / 32;
         int l = w % 32;
-        ByteVector ql = bytes(data, at + 64L * h + 32L * (k & 1) + l);
-        ByteVector qh = bytes(data, at + QH + 32L * h + l);
+        IntVector ql = ints(data, at + 64L * h + 32L * (k & 1) + l);
+        IntVector qh = ints(data, at + QH + 32L * h + l);
         return code(ql, qh, k).mul(half(data, at + D) * scaleAt(data, at, w / 16));
     }
 
@@ -72,8 +72,8 @@ final class Q6KCpu extends BlockFormat {
             for (int h = 0; h < 2; h++) {
                 for (int q = 0; q < 4; q++) {
                     for (int l = 0; l < 32; l += lanes()) {
-                        ByteVector ql = bytes(data, at + 64L * h + 32L * (q & 1) + l);
-                        ByteVector qh = bytes(data, at + QH + 32L * h + l);
+                        IntVector ql = ints(data, at + 64L * h + 32L * (q & 1) + l);
+                        IntVector qh = ints(data, at + QH + 32L * h + l);
                         int e = 128 * h + 32 * q + l;
                         FloatVector w = code(ql, qh, q).mul(d * scaleAt(data, at, e / 16));
                         acc = w.fma(FloatVector.fromArray(F, x, o + e), acc);
@@ -87,13 +87,14 @@ final class Q6KCpu extends BlockFormat {
     /**
      * The codes of quarter {@code k} (elements {@code l + 32k} of a half) minus 32, widened: the low
      * nibble of {@code ql} for k = 0, 1 and the high one for k = 2, 3, with bits {@code 2k, 2k+1} of
-     * {@code qh} on top.
+     * {@code qh} on top. The bytes come sign-extended in int lanes (x86 shifts int lanes natively,
+     * byte lanes not at all); the masks drop the extension.
      */
-    private static FloatVector code(ByteVector ql, ByteVector qh, int k) {
-        ByteVector low = k < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-        ByteVector high = (k == 0 ? qh : qh.lanewise(VectorOperators.LSHR, 2 * k)).and((byte) 3)
+    private static FloatVector code(IntVector ql, IntVector qh, int k) {
+        IntVector low = (k < 2 ? ql : ql.lanewise(VectorOperators.ASHR, 4)).and(0x0F);
+        IntVector high = (k == 0 ? qh : qh.lanewise(VectorOperators.ASHR, 2 * k)).and(3)
                 .lanewise(VectorOperators.LSHL, 4);
-        return widen(low.or(high).sub((byte) 32));
+        return widen(low.or(high).sub(32));
     }
 
     @Override

@@ -23,12 +23,12 @@ final class Q8_0Cpu extends BlockFormat {
     }
 
     @Override
-    void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+    void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff) {
         long at = first / BLOCK * BLOCK_BYTES;
-        for (int o = dstOff; o < dstOff + count; o += BLOCK, at += BLOCK_BYTES) {
+        for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at);
             for (int i = 0; i < BLOCK; i += lanes()) {
-                widen(bytes(data, at + 2 + i)).mul(d).intoArray(dst, o + i);
+                widen(bytes(data, at + 2 + i)).mul(d).intoMemorySegment(dst, o + 4L * i, NATIVE);
             }
         }
     }
