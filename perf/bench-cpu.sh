@@ -5,7 +5,8 @@
 #   BASELINE_JAR=/path/to/baseline/llada2.jar perf/bench-cpu.sh [MODEL]
 #       a baseline build against the current one on the same weights;
 #   MODELS="bf16=/work/bench/mini4 q8_0=/work/bench/mini4-q8_0.gguf q4_k_m=/work/bench/mini4-q4_k_m.gguf" perf/bench-cpu.sh
-#       the current build on several weight files (e.g. one model in each format), interleaved.
+#       the current build on several weight files (e.g. one model in each format), interleaved; an
+#       entry LABEL=MODEL@JAR runs that model with another build's jar (a baseline) instead.
 #
 # MODEL defaults to /work/bench/mini4, made (6.3 GB) with
 #   ./llada2 init-random --preset mini --layers 4 --shards 4 --seed 42 --out /work/bench/mini4
@@ -27,7 +28,12 @@ CURRENT_JAR="$ROOT/cli/target/llada2.jar"
 ENTRIES=()
 if [ -n "${MODELS:-}" ]; then
     for pair in $MODELS; do
-        ENTRIES+=("${pair%%=*} $CURRENT_JAR ${pair#*=}")
+        spec="${pair#*=}"
+        if [[ "$spec" == *@* ]]; then
+            ENTRIES+=("${pair%%=*} ${spec#*@} ${spec%@*}")
+        else
+            ENTRIES+=("${pair%%=*} $CURRENT_JAR $spec")
+        fi
     done
 else
     MODEL="${1:-/work/bench/mini4}"
@@ -36,7 +42,8 @@ else
     ENTRIES=("baseline $BASELINE_JAR $MODEL" "current $CURRENT_JAR $MODEL")
 fi
 for entry in "${ENTRIES[@]}"; do
-    read -r _ _ model <<<"$entry"
+    read -r _ jar model <<<"$entry"
+    [ -f "$jar" ] || { echo "bench-cpu: no jar at $jar" >&2; exit 3; }
     [ -e "$model" ] || { echo "bench-cpu: no model at $model (see the comment at the top of this script)" >&2; exit 3; }
 done
 
