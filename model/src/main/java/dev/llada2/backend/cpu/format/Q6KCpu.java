@@ -87,14 +87,19 @@ final class Q6KCpu extends BlockFormat {
     /**
      * The codes of quarter {@code k} (elements {@code l + 32k} of a half) minus 32, widened: the low
      * nibble of {@code ql} for k = 0, 1 and the high one for k = 2, 3, with bits {@code 2k, 2k+1} of
-     * {@code qh} on top. The bytes come sign-extended in int lanes (x86 shifts int lanes natively,
-     * byte lanes not at all); the masks drop the extension.
+     * {@code qh} on top as bits 4, 5. The bytes come sign-extended in int lanes (x86 shifts int lanes
+     * natively, byte lanes not at all): {@code qh} is shifted so that its two bits land on bits 4, 5,
+     * one blend takes those from it and the nibble from {@code ql}, and a mask drops the rest.
      */
     private static FloatVector code(IntVector ql, IntVector qh, int k) {
-        IntVector low = (k < 2 ? ql : ql.lanewise(VectorOperators.ASHR, 4)).and(0x0F);
-        IntVector high = (k == 0 ? qh : qh.lanewise(VectorOperators.ASHR, 2 * k)).and(3)
-                .lanewise(VectorOperators.LSHL, 4);
-        return widen(low.or(high).sub(32));
+        IntVector low = k < 2 ? ql : ql.lanewise(VectorOperators.ASHR, 4);
+        IntVector high = switch (k) {
+            case 0 -> qh.lanewise(VectorOperators.LSHL, 4);
+            case 1 -> qh.lanewise(VectorOperators.LSHL, 2);
+            case 2 -> qh;
+            default -> qh.lanewise(VectorOperators.ASHR, 2);
+        };
+        return widen(low.bitwiseBlend(high, 0x30).and(0x3F).sub(32));
     }
 
     @Override
