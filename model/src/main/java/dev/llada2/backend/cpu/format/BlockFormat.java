@@ -57,8 +57,12 @@ abstract sealed class BlockFormat implements CpuWeightFormat permits Q8_0Cpu, Q4
     }
 
     @Override
-    public final float dot(MemorySegment data, long first, float[] x, int k) {
-        return vectorized() ? dotBlocks(data, first, x, k) : CpuWeightFormat.super.dot(data, first, x, k);
+    public final void dot2(MemorySegment data, long firstA, long firstB, float[] x, int k, float[] y, int yA, int yB) {
+        if (vectorized()) {
+            dot2Blocks(data, firstA, firstB, x, k, y, yA, yB);
+        } else {
+            CpuWeightFormat.super.dot2(data, firstA, firstB, x, k, y, yA, yB);
+        }
     }
 
     /**
@@ -70,8 +74,8 @@ abstract sealed class BlockFormat implements CpuWeightFormat permits Q8_0Cpu, Q4
     /** {@link #load} with vectors: the lanes at element {@code first}, inside one block. */
     abstract FloatVector loadLanes(MemorySegment data, long first);
 
-    /** {@link #dot} with vectors, accumulating in element order. */
-    abstract float dotBlocks(MemorySegment data, long first, float[] x, int k);
+    /** {@link #dot2} with vectors, each row accumulating in element order. */
+    abstract void dot2Blocks(MemorySegment data, long firstA, long firstB, float[] x, int k, float[] y, int yA, int yB);
 
     /** Element {@code i} of the tensor, decoded with scalar code. */
     abstract float valueAt(MemorySegment data, long i);

@@ -51,17 +51,34 @@ public interface CpuWeightFormat {
      * Row × activations: the {@code k} elements from {@code first} against {@code x[0..k)}, widened in
      * registers with one accumulator, vector by vector in element order (so the result equals a
      * {@link #decode} followed by the same fused multiply-adds: a token's result does not depend on
-     * whether it shares the product with others). One call per row keeps the per-vector work inside
-     * the format, where it is compiled for that format alone even when a model mixes several.
-     * {@code k} is a multiple of the lane count.
+     * whether it shares the product with others). {@code k} is a multiple of the lane count. This is
+     * {@link #dot2} of the row with itself; products over many rows take them two at a time.
      */
     default float dot(MemorySegment data, long first, float[] x, int k) {
+        float[] y = new float[1];
+        dot2(data, first, first, x, k, y, 0, 0);
+        return y[0];
+    }
+
+    /**
+     * {@link #dot} of two rows (from elements {@code firstA} and {@code firstB}) against the same
+     * activations, into {@code y[yA]} and {@code y[yB]}: each row keeps its own accumulator, so each
+     * result is bit for bit its {@link #dot}, and the two chains of fused multiply-adds run
+     * interleaved, so one waits on the other's latency less (a single chain is bound by it). One
+     * call per row pair keeps the per-vector work inside the format, where it is compiled for that
+     * format alone even when a model mixes several.
+     */
+    default void dot2(MemorySegment data, long firstA, long firstB, float[] x, int k, float[] y, int yA, int yB) {
         jdk.incubator.vector.VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
-        FloatVector acc = FloatVector.zero(f);
+        FloatVector a = FloatVector.zero(f);
+        FloatVector b = FloatVector.zero(f);
         for (int i = 0; i < k; i += f.length()) {
-            acc = load(data, first + i).fma(FloatVector.fromArray(f, x, i), acc);
+            FloatVector xv = FloatVector.fromArray(f, x, i);
+            a = load(data, firstA + i).fma(xv, a);
+            b = load(data, firstB + i).fma(xv, b);
         }
-        return VectorOps.sum(acc);
+        y[yA] = VectorOps.sum(a);
+        y[yB] = VectorOps.sum(b);
     }
 
     /** Elements per storage block: runs passed to {@link #decode} start and end on multiples of it. */

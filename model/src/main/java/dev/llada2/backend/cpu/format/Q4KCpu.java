@@ -50,8 +50,8 @@ final class Q4KCpu extends BlockFormat {
                 float m2 = dmin * min(s8, s4, 2 * c + 1);
                 for (int l = 0; l < 32; l += lanes()) {
                     IntVector q = ints(data, at + QS + 32L * c + l);
-                    widen(low(q)).mul(d1).sub(m1).intoMemorySegment(dst, o + 4L * (64 * c + l), NATIVE);
-                    widen(high(q)).mul(d2).sub(m2).intoMemorySegment(dst, o + 4L * (64 * c + 32 + l), NATIVE);
+                    values(low(q), d1, m1).intoMemorySegment(dst, o + 4L * (64 * c + l), NATIVE);
+                    values(high(q), d2, m2).intoMemorySegment(dst, o + 4L * (64 * c + 32 + l), NATIVE);
                 }
             }
         }
@@ -65,38 +65,51 @@ final class Q4KCpu extends BlockFormat {
         long s8 = data.get(LONG_LE, at + SCALES);
         int s4 = data.get(INT_LE, at + SCALES + 8);
         IntVector q = ints(data, at + QS + 32L * (j / 2) + w % 32);
-        return widen((j & 1) == 0 ? low(q) : high(q)).mul(half(data, at) * scale(s8, s4, j))
-                .sub(half(data, at + 2) * min(s8, s4, j));
+        return values((j & 1) == 0 ? low(q) : high(q), half(data, at) * scale(s8, s4, j),
+                half(data, at + 2) * min(s8, s4, j));
     }
 
     /** Sub-block by sub-block in element order: the low nibbles of a 32-byte chunk, then its high ones. */
     @Override
-    float dotBlocks(MemorySegment data, long first, float[] x, int k) {
-        FloatVector acc = FloatVector.zero(F);
-        long at = first / BLOCK * BLOCK_BYTES;
-        for (int o = 0; o < k; o += BLOCK, at += BLOCK_BYTES) {
-            float d = half(data, at);
-            float dmin = half(data, at + 2);
-            long s8 = data.get(LONG_LE, at + SCALES);
-            int s4 = data.get(INT_LE, at + SCALES + 8);
+    void dot2Blocks(MemorySegment data, long firstA, long firstB, float[] x, int k, float[] y, int yA, int yB) {
+        FloatVector a = FloatVector.zero(F);
+        FloatVector b = FloatVector.zero(F);
+        long atA = firstA / BLOCK * BLOCK_BYTES;
+        long atB = firstB / BLOCK * BLOCK_BYTES;
+        for (int o = 0; o < k; o += BLOCK, atA += BLOCK_BYTES, atB += BLOCK_BYTES) {
+            float dA = half(data, atA);
+            float dminA = half(data, atA + 2);
+            long sA8 = data.get(LONG_LE, atA + SCALES);
+            int sA4 = data.get(INT_LE, atA + SCALES + 8);
+            float dB = half(data, atB);
+            float dminB = half(data, atB + 2);
+            long sB8 = data.get(LONG_LE, atB + SCALES);
+            int sB4 = data.get(INT_LE, atB + SCALES + 8);
             for (int c = 0; c < 4; c++) {
-                long codes = at + QS + 32L * c;
                 int e = o + 64 * c;
-                float d1 = d * scale(s8, s4, 2 * c);
-                float m1 = dmin * min(s8, s4, 2 * c);
-                for (int l = 0; l < 32; l += lanes()) {
-                    FloatVector w = widen(low(ints(data, codes + l))).mul(d1).sub(m1);
-                    acc = w.fma(FloatVector.fromArray(F, x, e + l), acc);
-                }
-                float d2 = d * scale(s8, s4, 2 * c + 1);
-                float m2 = dmin * min(s8, s4, 2 * c + 1);
-                for (int l = 0; l < 32; l += lanes()) {
-                    FloatVector w = widen(high(ints(data, codes + l))).mul(d2).sub(m2);
-                    acc = w.fma(FloatVector.fromArray(F, x, e + 32 + l), acc);
+                for (int nibble = 0; nibble < 2; nibble++) {
+                    int j = 2 * c + nibble;
+                    float dAj = dA * scale(sA8, sA4, j);
+                    float mAj = dminA * min(sA8, sA4, j);
+                    float dBj = dB * scale(sB8, sB4, j);
+                    float mBj = dminB * min(sB8, sB4, j);
+                    for (int l = 0; l < 32; l += lanes()) {
+                        FloatVector xv = FloatVector.fromArray(F, x, e + 32 * nibble + l);
+                        IntVector qA = ints(data, atA + QS + 32L * c + l);
+                        IntVector qB = ints(data, atB + QS + 32L * c + l);
+                        a = values(nibble == 0 ? low(qA) : high(qA), dAj, mAj).fma(xv, a);
+                        b = values(nibble == 0 ? low(qB) : high(qB), dBj, mBj).fma(xv, b);
+                    }
                 }
             }
         }
-        return VectorOps.sum(acc);
+        y[yA] = VectorOps.sum(a);
+        y[yB] = VectorOps.sum(b);
+    }
+
+    /** Codes of a sub-block with scale product {@code dj} and min product {@code mj}: multiply, then subtract. */
+    private static FloatVector values(IntVector q, float dj, float mj) {
+        return widen(q).mul(dj).sub(mj);
     }
 
     private static IntVector low(IntVector q) {

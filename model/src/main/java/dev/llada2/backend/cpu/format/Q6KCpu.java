@@ -64,24 +64,31 @@ final class Q6KCpu extends BlockFormat {
 
     /** Quarter by quarter of each half, in element order. */
     @Override
-    float dotBlocks(MemorySegment data, long first, float[] x, int k) {
-        FloatVector acc = FloatVector.zero(F);
-        long at = first / BLOCK * BLOCK_BYTES;
-        for (int o = 0; o < k; o += BLOCK, at += BLOCK_BYTES) {
-            float d = half(data, at + D);
+    void dot2Blocks(MemorySegment data, long firstA, long firstB, float[] x, int k, float[] y, int yA, int yB) {
+        FloatVector a = FloatVector.zero(F);
+        FloatVector b = FloatVector.zero(F);
+        long atA = firstA / BLOCK * BLOCK_BYTES;
+        long atB = firstB / BLOCK * BLOCK_BYTES;
+        for (int o = 0; o < k; o += BLOCK, atA += BLOCK_BYTES, atB += BLOCK_BYTES) {
+            float dA = half(data, atA + D);
+            float dB = half(data, atB + D);
             for (int h = 0; h < 2; h++) {
                 for (int q = 0; q < 4; q++) {
                     for (int l = 0; l < 32; l += lanes()) {
-                        IntVector ql = ints(data, at + 64L * h + 32L * (q & 1) + l);
-                        IntVector qh = ints(data, at + QH + 32L * h + l);
                         int e = 128 * h + 32 * q + l;
-                        FloatVector w = code(ql, qh, q).mul(d * scaleAt(data, at, e / 16));
-                        acc = w.fma(FloatVector.fromArray(F, x, o + e), acc);
+                        long ql = 64L * h + 32L * (q & 1) + l;
+                        long qh = QH + 32L * h + l;
+                        FloatVector xv = FloatVector.fromArray(F, x, o + e);
+                        a = code(ints(data, atA + ql), ints(data, atA + qh), q)
+                                .mul(dA * scaleAt(data, atA, e / 16)).fma(xv, a);
+                        b = code(ints(data, atB + ql), ints(data, atB + qh), q)
+                                .mul(dB * scaleAt(data, atB, e / 16)).fma(xv, b);
                     }
                 }
             }
         }
-        return VectorOps.sum(acc);
+        y[yA] = VectorOps.sum(a);
+        y[yB] = VectorOps.sum(b);
     }
 
     /**

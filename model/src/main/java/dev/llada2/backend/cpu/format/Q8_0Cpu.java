@@ -28,7 +28,7 @@ final class Q8_0Cpu extends BlockFormat {
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at);
             for (int i = 0; i < BLOCK; i += lanes()) {
-                widen(bytes(data, at + 2 + i)).mul(d).intoMemorySegment(dst, o + 4L * i, NATIVE);
+                values(data, at + 2 + i, d).intoMemorySegment(dst, o + 4L * i, NATIVE);
             }
         }
     }
@@ -36,20 +36,31 @@ final class Q8_0Cpu extends BlockFormat {
     @Override
     FloatVector loadLanes(MemorySegment data, long first) {
         long at = first / BLOCK * BLOCK_BYTES;
-        return widen(bytes(data, at + 2 + first % BLOCK)).mul(half(data, at));
+        return values(data, at + 2 + first % BLOCK, half(data, at));
     }
 
     @Override
-    float dotBlocks(MemorySegment data, long first, float[] x, int k) {
-        FloatVector acc = FloatVector.zero(F);
-        long at = first / BLOCK * BLOCK_BYTES;
-        for (int o = 0; o < k; o += BLOCK, at += BLOCK_BYTES) {
-            float d = half(data, at);
+    void dot2Blocks(MemorySegment data, long firstA, long firstB, float[] x, int k, float[] y, int yA, int yB) {
+        FloatVector a = FloatVector.zero(F);
+        FloatVector b = FloatVector.zero(F);
+        long atA = firstA / BLOCK * BLOCK_BYTES;
+        long atB = firstB / BLOCK * BLOCK_BYTES;
+        for (int o = 0; o < k; o += BLOCK, atA += BLOCK_BYTES, atB += BLOCK_BYTES) {
+            float dA = half(data, atA);
+            float dB = half(data, atB);
             for (int i = 0; i < BLOCK; i += lanes()) {
-                acc = widen(bytes(data, at + 2 + i)).mul(d).fma(FloatVector.fromArray(F, x, o + i), acc);
+                FloatVector xv = FloatVector.fromArray(F, x, o + i);
+                a = values(data, atA + 2 + i, dA).fma(xv, a);
+                b = values(data, atB + 2 + i, dB).fma(xv, b);
             }
         }
-        return VectorOps.sum(acc);
+        y[yA] = VectorOps.sum(a);
+        y[yB] = VectorOps.sum(b);
+    }
+
+    /** The lanes whose int8 codes start at byte {@code at}, in a block of scale {@code d}. */
+    private static FloatVector values(MemorySegment data, long at, float d) {
+        return widen(bytes(data, at)).mul(d);
     }
 
     @Override
