@@ -30,9 +30,10 @@ import java.util.concurrent.TimeUnit;
  * shapes, for each weight format the engine decodes: the dense MLP's 32-token products 2048 -> 5120
  * (gate, up) and 5120 -> 2048 (down), the LM head 2048 -> 157,184 for 16 rows (the average number of
  * masked rows a greedy forward asks for in a 32-token block) and 32 rows, and a routed expert's
- * products (gate/up 2048 -> 512, down 512 -> 2048) for 1 and 2 tokens (a 32-token block routes
- * 256 slots to about 160 of 256 experts: most selected experts see one or two tokens, so these
- * products read each weight for very few multiply-adds and show a format's decoding cost).
+ * products (gate/up 2048 -> 512, down 512 -> 2048) for 1, 2 and 8 tokens. A 32-token block routes
+ * 256 slots: spread evenly over the 256 experts, most selected experts see one or two tokens; in
+ * the random bench model the block's mask tokens route alike and about 38 experts per layer see
+ * about 7 tokens each. With so few tokens per weight these products show a format's decoding cost.
  * FLOPs per call: {@link #flops}.
  */
 @State(Scope.Benchmark)
@@ -45,7 +46,7 @@ public class BlockProductBench {
 
     /** in -> out x tokens (a "head" or "expert" prefix only names the product). */
     @Param({"2048x5120x32", "5120x2048x32", "head2048x157184x16", "head2048x157184x32", "expert2048x512x1",
-            "expert2048x512x2", "expert512x2048x1"})
+            "expert2048x512x2", "expert2048x512x8", "expert512x2048x1"})
     public String shape;
 
     /** The weight format: bf16, or a llama.cpp block format (q8_0, q4_k, q6_k). */

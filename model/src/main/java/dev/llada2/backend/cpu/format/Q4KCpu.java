@@ -1,7 +1,7 @@
 package dev.llada2.backend.cpu.format;
 
-import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -35,6 +35,11 @@ final class Q4KCpu extends BlockFormat {
         super(DType.Q4_K);
     }
 
+    /**
+     * Per 64-element chunk, its 32 code bytes give the low nibbles (sub-block 2c) and then the high
+     * ones (sub-block 2c + 1); a shift count picks the nibble. Written out in one loop nest with no
+     * helper taking or returning a vector (see {@link BlockLanes}).
+     */
     @Override
     void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff) {
         long at = first / BLOCK * BLOCK_BYTES;
@@ -43,81 +48,19 @@ final class Q4KCpu extends BlockFormat {
             float dmin = half(data, at + 2);
             long s8 = data.get(LONG_LE, at + SCALES);
             int s4 = data.get(INT_LE, at + SCALES + 8);
-            for (int c = 0; c < 4; c++) {
-                float d1 = d * scale(s8, s4, 2 * c);
-                float m1 = dmin * min(s8, s4, 2 * c);
-                float d2 = d * scale(s8, s4, 2 * c + 1);
-                float m2 = dmin * min(s8, s4, 2 * c + 1);
+            for (int j = 0; j < 8; j++) {
+                float dj = d * scale(s8, s4, j);
+                float mj = dmin * min(s8, s4, j);
+                int shift = 4 * (j & 1);
                 for (int l = 0; l < 32; l += lanes()) {
-                    IntVector q = ints(data, at + QS + 32L * c + l);
-                    values(low(q), d1, m1).intoMemorySegment(dst, o + 4L * (64 * c + l), NATIVE);
-                    values(high(q), d2, m2).intoMemorySegment(dst, o + 4L * (64 * c + 32 + l), NATIVE);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, at + QS + 32L * (j / 2) + l,
+                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                    ((FloatVector) q.lanewise(VectorOperators.ASHR, shift).and(0x0F)
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(dj).sub(mj)
+                            .intoMemorySegment(dst, o + 4L * (32 * j + l), NATIVE);
                 }
             }
         }
-    }
-
-    @Override
-    FloatVector loadLanes(MemorySegment data, long first) {
-        long at = first / BLOCK * BLOCK_BYTES;
-        int w = (int) (first % BLOCK);
-        int j = w / 32;
-        long s8 = data.get(LONG_LE, at + SCALES);
-        int s4 = data.get(INT_LE, at + SCALES + 8);
-        IntVector q = ints(data, at + QS + 32L * (j / 2) + w % 32);
-        return values((j & 1) == 0 ? low(q) : high(q), half(data, at) * scale(s8, s4, j),
-                half(data, at + 2) * min(s8, s4, j));
-    }
-
-    /** Sub-block by sub-block in element order: the low nibbles of a 32-byte chunk, then its high ones. */
-    @Override
-    void dot2Blocks(MemorySegment data, long firstA, long firstB, float[] x, int k, float[] y, int yA, int yB) {
-        FloatVector a = FloatVector.zero(F);
-        FloatVector b = FloatVector.zero(F);
-        long atA = firstA / BLOCK * BLOCK_BYTES;
-        long atB = firstB / BLOCK * BLOCK_BYTES;
-        for (int o = 0; o < k; o += BLOCK, atA += BLOCK_BYTES, atB += BLOCK_BYTES) {
-            float dA = half(data, atA);
-            float dminA = half(data, atA + 2);
-            long sA8 = data.get(LONG_LE, atA + SCALES);
-            int sA4 = data.get(INT_LE, atA + SCALES + 8);
-            float dB = half(data, atB);
-            float dminB = half(data, atB + 2);
-            long sB8 = data.get(LONG_LE, atB + SCALES);
-            int sB4 = data.get(INT_LE, atB + SCALES + 8);
-            for (int c = 0; c < 4; c++) {
-                int e = o + 64 * c;
-                for (int nibble = 0; nibble < 2; nibble++) {
-                    int j = 2 * c + nibble;
-                    float dAj = dA * scale(sA8, sA4, j);
-                    float mAj = dminA * min(sA8, sA4, j);
-                    float dBj = dB * scale(sB8, sB4, j);
-                    float mBj = dminB * min(sB8, sB4, j);
-                    for (int l = 0; l < 32; l += lanes()) {
-                        FloatVector xv = FloatVector.fromArray(F, x, e + 32 * nibble + l);
-                        IntVector qA = ints(data, atA + QS + 32L * c + l);
-                        IntVector qB = ints(data, atB + QS + 32L * c + l);
-                        a = values(nibble == 0 ? low(qA) : high(qA), dAj, mAj).fma(xv, a);
-                        b = values(nibble == 0 ? low(qB) : high(qB), dBj, mBj).fma(xv, b);
-                    }
-                }
-            }
-        }
-        y[yA] = VectorOps.sum(a);
-        y[yB] = VectorOps.sum(b);
-    }
-
-    /** Codes of a sub-block with scale product {@code dj} and min product {@code mj}: multiply, then subtract. */
-    private static FloatVector values(IntVector q, float dj, float mj) {
-        return widen(q).mul(dj).sub(mj);
-    }
-
-    private static IntVector low(IntVector q) {
-        return q.and(0x0F);
-    }
-
-    private static IntVector high(IntVector q) {
-        return q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
     }
 
     @Override

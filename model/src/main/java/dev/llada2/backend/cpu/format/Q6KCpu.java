@@ -1,12 +1,13 @@
 package dev.llada2.backend.cpu.format;
 
-import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 import static dev.llada2.backend.cpu.format.BlockLanes.*;
 
@@ -29,84 +30,40 @@ final class Q6KCpu extends BlockFormat {
         super(DType.Q6_K);
     }
 
+    /**
+     * Quarter {@code q} of half {@code h} (elements {@code 128h + 32q + l}) takes the low nibble of
+     * {@code ql[64h + 32(q & 1) + l]} for q = 0, 1 and its high one for q = 2, 3, and bits
+     * {@code 2q, 2q+1} of {@code qh[32h + l]} on top as bits 4, 5. The bytes come sign-extended in int
+     * lanes (x86 shifts int lanes natively, byte lanes not at all): shift counts line the nibble up
+     * on bits 0..3 and the two {@code qh} bits on bits 4, 5, one blend takes bits 4, 5 from the
+     * {@code qh} side and the rest from {@code ql}, a mask drops what lies above, and 32 is
+     * subtracted. Written out in one loop nest with no helper taking or returning a vector (see
+     * {@link BlockLanes}).
+     */
     @Override
     void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff) {
         long at = first / BLOCK * BLOCK_BYTES;
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at + D);
             for (int h = 0; h < 2; h++) {
-                for (int l = 0; l < 32; l += lanes()) {
-                    IntVector ql0 = ints(data, at + 64L * h + l);
-                    IntVector ql1 = ints(data, at + 64L * h + 32 + l);
-                    IntVector qh = ints(data, at + QH + 32L * h + l);
-                    int s = 8 * h + l / 16;
-                    long e = o + 4L * (128 * h + l);
-                    code(ql0, qh, 0).mul(d * scaleAt(data, at, s)).intoMemorySegment(dst, e, NATIVE);
-                    code(ql1, qh, 1).mul(d * scaleAt(data, at, s + 2)).intoMemorySegment(dst, e + 4 * 32, NATIVE);
-                    code(ql0, qh, 2).mul(d * scaleAt(data, at, s + 4)).intoMemorySegment(dst, e + 4 * 64, NATIVE);
-                    code(ql1, qh, 3).mul(d * scaleAt(data, at, s + 6)).intoMemorySegment(dst, e + 4 * 96, NATIVE);
-                }
-            }
-        }
-    }
-
-    @Override
-    FloatVector loadLanes(MemorySegment data, long first) {
-        long at = first / BLOCK * BLOCK_BYTES;
-        int w = (int) (first % BLOCK);
-        int h = w / 128;
-        int k = w % 128 / 32;
-        int l = w % 32;
-        IntVector ql = ints(data, at + 64L * h + 32L * (k & 1) + l);
-        IntVector qh = ints(data, at + QH + 32L * h + l);
-        return code(ql, qh, k).mul(half(data, at + D) * scaleAt(data, at, w / 16));
-    }
-
-    /** Quarter by quarter of each half, in element order. */
-    @Override
-    void dot2Blocks(MemorySegment data, long firstA, long firstB, float[] x, int k, float[] y, int yA, int yB) {
-        FloatVector a = FloatVector.zero(F);
-        FloatVector b = FloatVector.zero(F);
-        long atA = firstA / BLOCK * BLOCK_BYTES;
-        long atB = firstB / BLOCK * BLOCK_BYTES;
-        for (int o = 0; o < k; o += BLOCK, atA += BLOCK_BYTES, atB += BLOCK_BYTES) {
-            float dA = half(data, atA + D);
-            float dB = half(data, atB + D);
-            for (int h = 0; h < 2; h++) {
                 for (int q = 0; q < 4; q++) {
+                    int lowShift = (q & 2) << 1;
+                    int highShift = 2 * q;
                     for (int l = 0; l < 32; l += lanes()) {
+                        IntVector ql = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64L * h + 32L * (q & 1) + l,
+                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                        IntVector qh = (IntVector) ByteVector.fromMemorySegment(B, data, at + QH + 32L * h + l,
+                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                        IntVector code = ql.lanewise(VectorOperators.ASHR, lowShift)
+                                .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, highShift), 0x30)
+                                .and(0x3F).sub(32);
                         int e = 128 * h + 32 * q + l;
-                        long ql = 64L * h + 32L * (q & 1) + l;
-                        long qh = QH + 32L * h + l;
-                        FloatVector xv = FloatVector.fromArray(F, x, o + e);
-                        a = code(ints(data, atA + ql), ints(data, atA + qh), q)
-                                .mul(dA * scaleAt(data, atA, e / 16)).fma(xv, a);
-                        b = code(ints(data, atB + ql), ints(data, atB + qh), q)
-                                .mul(dB * scaleAt(data, atB, e / 16)).fma(xv, b);
+                        ((FloatVector) code.convertShape(VectorOperators.I2F, F, 0)).mul(d * scaleAt(data, at, e / 16))
+                                .intoMemorySegment(dst, o + 4L * e, NATIVE);
                     }
                 }
             }
         }
-        y[yA] = VectorOps.sum(a);
-        y[yB] = VectorOps.sum(b);
-    }
-
-    /**
-     * The codes of quarter {@code k} (elements {@code l + 32k} of a half) minus 32, widened: the low
-     * nibble of {@code ql} for k = 0, 1 and the high one for k = 2, 3, with bits {@code 2k, 2k+1} of
-     * {@code qh} on top as bits 4, 5. The bytes come sign-extended in int lanes (x86 shifts int lanes
-     * natively, byte lanes not at all): {@code qh} is shifted so that its two bits land on bits 4, 5,
-     * one blend takes those from it and the nibble from {@code ql}, and a mask drops the rest.
-     */
-    private static FloatVector code(IntVector ql, IntVector qh, int k) {
-        IntVector low = k < 2 ? ql : ql.lanewise(VectorOperators.ASHR, 4);
-        IntVector high = switch (k) {
-            case 0 -> qh.lanewise(VectorOperators.LSHL, 4);
-            case 1 -> qh.lanewise(VectorOperators.LSHL, 2);
-            case 2 -> qh;
-            default -> qh.lanewise(VectorOperators.ASHR, 2);
-        };
-        return widen(low.bitwiseBlend(high, 0x30).and(0x3F).sub(32));
     }
 
     @Override

@@ -1,10 +1,12 @@
 package dev.llada2.backend.cpu.format;
 
-import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 import static dev.llada2.backend.cpu.format.BlockLanes.*;
 
@@ -28,39 +30,10 @@ final class Q8_0Cpu extends BlockFormat {
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at);
             for (int i = 0; i < BLOCK; i += lanes()) {
-                values(data, at + 2 + i, d).intoMemorySegment(dst, o + 4L * i, NATIVE);
+                ((FloatVector) ByteVector.fromMemorySegment(B, data, at + 2 + i, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoMemorySegment(dst, o + 4L * i, NATIVE);
             }
         }
-    }
-
-    @Override
-    FloatVector loadLanes(MemorySegment data, long first) {
-        long at = first / BLOCK * BLOCK_BYTES;
-        return values(data, at + 2 + first % BLOCK, half(data, at));
-    }
-
-    @Override
-    void dot2Blocks(MemorySegment data, long firstA, long firstB, float[] x, int k, float[] y, int yA, int yB) {
-        FloatVector a = FloatVector.zero(F);
-        FloatVector b = FloatVector.zero(F);
-        long atA = firstA / BLOCK * BLOCK_BYTES;
-        long atB = firstB / BLOCK * BLOCK_BYTES;
-        for (int o = 0; o < k; o += BLOCK, atA += BLOCK_BYTES, atB += BLOCK_BYTES) {
-            float dA = half(data, atA);
-            float dB = half(data, atB);
-            for (int i = 0; i < BLOCK; i += lanes()) {
-                FloatVector xv = FloatVector.fromArray(F, x, o + i);
-                a = values(data, atA + 2 + i, dA).fma(xv, a);
-                b = values(data, atB + 2 + i, dB).fma(xv, b);
-            }
-        }
-        y[yA] = VectorOps.sum(a);
-        y[yB] = VectorOps.sum(b);
-    }
-
-    /** The lanes whose int8 codes start at byte {@code at}, in a block of scale {@code d}. */
-    private static FloatVector values(MemorySegment data, long at, float d) {
-        return widen(bytes(data, at)).mul(d);
     }
 
     @Override
