@@ -82,15 +82,6 @@ public final class MatMul {
     public static void rows(Matrix w, int from, int to, float[] x, int tokens, float[] y, int ldy, int yOff) {
         CpuWeightFormat format = CpuWeightFormat.of(w.dtype());
         int k = w.cols();
-        if (tokens == 1 && k % L == 0) {
-            // one token reads each weight once: widen in registers, no panel; two rows at a time, so
-            // two independent chains of multiply-adds (an odd last row is paired with itself)
-            for (int n = from; n < to; n += 2) {
-                int m = Math.min(n + 1, to - 1);
-                format.dot2(w.data(), (long) n * k, (long) m * k, x, k, y, yOff + (n - from), yOff + (m - from));
-            }
-            return;
-        }
         Scratch sc = SCRATCH.get();
         int kv = k - k % L;
         for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {

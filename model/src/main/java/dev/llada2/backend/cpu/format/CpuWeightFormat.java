@@ -51,34 +51,18 @@ public interface CpuWeightFormat {
      * Row × activations: the {@code k} elements from {@code first} against {@code x[0..k)}, widened in
      * registers with one accumulator, vector by vector in element order (so the result equals a
      * {@link #decode} followed by the same fused multiply-adds: a token's result does not depend on
-     * whether it shares the product with others). {@code k} is a multiple of the lane count. This is
-     * {@link #dot2} of the row with itself; products over many rows take them two at a time.
+     * whether it shares the product with others). {@code k} is a multiple of the lane count. The
+     * engine's products do not call it (they decode runs into a panel, one token or many: a helper
+     * returning a vector per step, as {@link #load} does, can make the JIT box every vector); it is
+     * the definition the panel products are tested against.
      */
     default float dot(MemorySegment data, long first, float[] x, int k) {
-        float[] y = new float[1];
-        dot2(data, first, first, x, k, y, 0, 0);
-        return y[0];
-    }
-
-    /**
-     * {@link #dot} of two rows (from elements {@code firstA} and {@code firstB}) against the same
-     * activations, into {@code y[yA]} and {@code y[yB]}: each row keeps its own accumulator, so each
-     * result is bit for bit its {@link #dot}, and the two chains of fused multiply-adds run
-     * interleaved, so one waits on the other's latency less (a single chain is bound by it). One
-     * call per row pair keeps the per-vector work inside the format, where it is compiled for that
-     * format alone even when a model mixes several.
-     */
-    default void dot2(MemorySegment data, long firstA, long firstB, float[] x, int k, float[] y, int yA, int yB) {
         jdk.incubator.vector.VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
-        FloatVector a = FloatVector.zero(f);
-        FloatVector b = FloatVector.zero(f);
+        FloatVector acc = FloatVector.zero(f);
         for (int i = 0; i < k; i += f.length()) {
-            FloatVector xv = FloatVector.fromArray(f, x, i);
-            a = load(data, firstA + i).fma(xv, a);
-            b = load(data, firstB + i).fma(xv, b);
+            acc = load(data, first + i).fma(FloatVector.fromArray(f, x, i), acc);
         }
-        y[yA] = VectorOps.sum(a);
-        y[yB] = VectorOps.sum(b);
+        return VectorOps.sum(acc);
     }
 
     /** Elements per storage block: runs passed to {@link #decode} start and end on multiples of it. */
