@@ -29,8 +29,8 @@ import java.util.function.Consumer;
         description = {"Writes a model as one GGUF file with llama.cpp's LLaDA2 tensor names and metadata, so that"
                 + " llama.cpp-family tools read it and a single file runs here with no other file (the tokenizer is"
                 + " stored in it).",
-                "Types: q8_0 (every matrix 8-bit, ~53% of BF16), q4_k_m (llama.cpp's mix: Q4_K, Q6_K for the head and"
-                        + " the attn_qkv/ffn_down of every third layer plus the first and last eighth, ~30% of BF16),"
+                "Types: q8_0 (every matrix 8-bit, ~53%% of BF16), q4_k_m (llama.cpp's mix: Q4_K, Q6_K for the head and"
+                        + " the attn_qkv/ffn_down of every third layer plus the first and last eighth, ~30%% of BF16),"
                         + " bf16 (unchanged weights). Norms, router and biases stay F32. A matrix whose rows are not"
                         + " whole blocks (32 values for Q8_0, 256 for Q4_K/Q6_K) falls back to Q8_0 or F16, and the"
                         + " summary lists each one.",

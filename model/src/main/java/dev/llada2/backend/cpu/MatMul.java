@@ -82,13 +82,6 @@ public final class MatMul {
     public static void rows(Matrix w, int from, int to, float[] x, int tokens, float[] y, int ldy, int yOff) {
         CpuWeightFormat format = CpuWeightFormat.of(w.dtype());
         int k = w.cols();
-        if (tokens == 1 && k % L == 0) {
-            // one token reads each weight once: widen in registers, no panel
-            for (int n = from; n < to; n++) {
-                y[yOff + (n - from)] = format.dot(w.data(), (long) n * k, x, k);
-            }
-            return;
-        }
         Scratch sc = SCRATCH.get();
         int kv = k - k % L;
         for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {

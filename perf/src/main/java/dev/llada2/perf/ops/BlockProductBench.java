@@ -3,6 +3,7 @@ package dev.llada2.perf.ops;
 import dev.llada2.backend.cpu.CpuDevice;
 import dev.llada2.backend.cpu.MatMul;
 import dev.llada2.checkpoint.DType;
+import dev.llada2.checkpoint.quant.BlockQuantizer;
 import dev.llada2.weights.Matrix;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,10 +26,15 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The CPU engine's block product ({@link MatMul#multiply}: BF16 weights, fp32 compute, every core) at
- * LLaDA2.0-mini's shapes: the dense MLP's 32-token products 2048 -> 5120 (gate, up) and 5120 -> 2048
- * (down), and the LM head 2048 -> 157,184 for 16 rows (the average number of masked rows a greedy
- * forward asks for in a 32-token block) and 32 rows. FLOPs per call: {@link #flops}.
+ * The CPU engine's block product ({@link MatMul#multiply}: fp32 compute, every core) at LLaDA2.0-mini's
+ * shapes, for each weight format the engine decodes: the dense MLP's 32-token products 2048 -> 5120
+ * (gate, up) and 5120 -> 2048 (down), the LM head 2048 -> 157,184 for 16 rows (the average number of
+ * masked rows a greedy forward asks for in a 32-token block) and 32 rows, and a routed expert's
+ * products (gate/up 2048 -> 512, down 512 -> 2048) for 1, 2 and 8 tokens. A 32-token block routes
+ * 256 slots: spread evenly over the 256 experts, most selected experts see one or two tokens; in
+ * the random bench model the block's mask tokens route alike and about 38 experts per layer see
+ * about 7 tokens each. With so few tokens per weight these products show a format's decoding cost.
+ * FLOPs per call: {@link #flops}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,9 +44,17 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class BlockProductBench {
 
-    /** in -> out x tokens. */
-    @Param({"2048x5120x32", "5120x2048x32", "head2048x157184x16", "head2048x157184x32"})
+    /** in -> out x tokens (a "head" or "expert" prefix only names the product). */
+    @Param({"2048x5120x32", "5120x2048x32", "head2048x157184x16", "head2048x157184x32", "expert2048x512x1",
+            "expert2048x512x2", "expert2048x512x8", "expert512x2048x1"})
     public String shape;
+
+    /** The weight format: bf16, or a llama.cpp block format (q8_0, q4_k, q6_k). */
+    @Param({"bf16", "q8_0", "q4_k", "q6_k"})
+    public String weights;
+
+    /** Distinct rows of weights; the matrix repeats them (every row still has its own bytes in memory). */
+    private static final int TEMPLATE_ROWS = 16;
 
     private Arena arena;
     private CpuDevice device;
@@ -56,7 +70,7 @@ public class BlockProductBench {
     }
 
     private static int[] dims(String shape) {
-        String[] p = shape.replace("head", "").split("x");
+        String[] p = shape.replaceFirst("^[a-z]+", "").split("x");
         return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])};
     }
 
@@ -67,13 +81,30 @@ public class BlockProductBench {
         int out = d[1];
         tokens = d[2];
         arena = Arena.ofShared();
-        MemorySegment data = arena.allocate(2L * in * out, 64);
-        // weights of magnitude about 0.01..1 (a hash of the index), far from denormals
-        for (long i = 0; i < (long) in * out; i++) {
-            int hash = (int) (i * 0x9E3779B1L >>> 7);
-            data.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2 * i, (short) (0x3c00 | (hash & 0x83ff)));
+        DType type = DType.valueOf(weights.toUpperCase(java.util.Locale.ROOT));
+        long rowBytes = type == DType.BF16 ? 2L * in : (long) in / type.blockSize() * type.blockBytes();
+        MemorySegment template = arena.allocate(rowBytes * TEMPLATE_ROWS, 64);
+        // Gaussian weights of scale 0.02 (a trained model's order of magnitude), far from denormals
+        SplittableRandom g = new SplittableRandom(7);
+        float[] row = new float[in];
+        for (int t = 0; t < TEMPLATE_ROWS; t++) {
+            for (int i = 0; i < in; i++) {
+                row[i] = (float) (0.02 * gaussian(g));
+            }
+            if (type == DType.BF16) {
+                for (int i = 0; i < in; i++) {
+                    template.set(ValueLayout.JAVA_SHORT_UNALIGNED, t * rowBytes + 2L * i,
+                            (short) (Float.floatToRawIntBits(row[i]) >>> 16));
+                }
+            } else {
+                BlockQuantizer.of(type).quantize(row, 0, in, template, t * rowBytes);
+            }
         }
-        w = new Matrix("w", out, in, DType.BF16, data);
+        MemorySegment data = arena.allocate(rowBytes * out, 64);
+        for (int n = 0; n < out; n++) {
+            MemorySegment.copy(template, (n % TEMPLATE_ROWS) * rowBytes, data, n * rowBytes, rowBytes);
+        }
+        w = new Matrix("w", out, in, type, data);
         SplittableRandom r = new SplittableRandom(1);
         x = new float[tokens * in];
         for (int i = 0; i < x.length; i++) {
@@ -81,6 +112,10 @@ public class BlockProductBench {
         }
         y = new float[tokens * out];
         device = CpuDevice.allCores("bench");
+    }
+
+    private static double gaussian(SplittableRandom g) {
+        return Math.sqrt(-2 * Math.log(1 - g.nextDouble())) * Math.cos(2 * Math.PI * g.nextDouble());
     }
 
     @Benchmark

@@ -4,15 +4,16 @@ import dev.llada2.checkpoint.DType;
 import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static dev.llada2.backend.cpu.format.BlockLanes.F;
 import static dev.llada2.backend.cpu.format.BlockLanes.vectorized;
 
 /**
- * A llama.cpp block format on the CPU. Each subclass runs its own loops over whole blocks (decode a
- * run, dot a row, load the lanes inside one block) with its block size as a compile-time constant, so
- * the per-vector work is compiled for that format alone even when a model mixes formats (Q4_K_M uses
- * Q4_K, Q6_K and F32): only one virtual call per run or row. On machines with fewer than 8 float
+ * A llama.cpp block format on the CPU. Each subclass has one vector decoder over whole blocks
+ * ({@link #decodeBlocks}) with its block size as a compile-time constant, so the per-vector work is
+ * compiled for that format alone even when a model mixes formats (Q4_K_M uses Q4_K, Q6_K and F32):
+ * only one virtual call per run. On machines with fewer than 8 float
  * lanes every element goes through the scalar {@link #valueAt}.
  */
 abstract sealed class BlockFormat implements CpuWeightFormat permits Q8_0Cpu, Q4KCpu, Q6KCpu {
@@ -30,38 +31,36 @@ abstract sealed class BlockFormat implements CpuWeightFormat permits Q8_0Cpu, Q4
 
     @Override
     public final void decode(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+        decode(data, first, count, dst, MemorySegment.ofArray(dst), 4L * dstOff);
+    }
+
+    /** Straight into {@code dst} (the matrix panel): no trip through {@code tmp}. */
+    @Override
+    public final void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
         if (vectorized()) {
             decodeBlocks(data, first, count, dst, dstOff);
         } else {
             for (int i = 0; i < count; i++) {
-                dst[dstOff + i] = valueAt(data, first + i);
+                dst.set(ValueLayout.JAVA_FLOAT, dstOff + 4L * i, valueAt(data, first + i));
             }
         }
     }
 
+    /** The block holding the lanes decoded whole (a slow path: the engine's products decode runs). */
     @Override
     public final FloatVector load(MemorySegment data, long first) {
-        if (vectorized()) {
-            return loadLanes(data, first);
-        }
-        float[] lanes = new float[F.length()];
-        decode(data, first, lanes.length, lanes, 0);
-        return FloatVector.fromArray(F, lanes, 0);
+        long start = first - first % block;
+        float[] values = new float[block];
+        decode(data, start, block, values, 0);
+        return FloatVector.fromArray(F, values, (int) (first - start));
     }
 
-    @Override
-    public final float dot(MemorySegment data, long first, float[] x, int k) {
-        return vectorized() ? dotBlocks(data, first, x, k) : CpuWeightFormat.super.dot(data, first, x, k);
-    }
+    /**
+     * {@link #decode} with vectors: whole blocks from element {@code first}, as fp32 in native order at
+     * byte offset {@code dstOff} of {@code dst}.
+     */
+    abstract void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff);
 
-    /** {@link #decode} with vectors: whole blocks from element {@code first}. */
-    abstract void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff);
-
-    /** {@link #load} with vectors: the lanes at element {@code first}, inside one block. */
-    abstract FloatVector loadLanes(MemorySegment data, long first);
-
-    /** {@link #dot} with vectors, accumulating in element order. */
-    abstract float dotBlocks(MemorySegment data, long first, float[] x, int k);
 
     /** Element {@code i} of the tensor, decoded with scalar code. */
     abstract float valueAt(MemorySegment data, long i);

@@ -51,9 +51,10 @@ public interface CpuWeightFormat {
      * Row × activations: the {@code k} elements from {@code first} against {@code x[0..k)}, widened in
      * registers with one accumulator, vector by vector in element order (so the result equals a
      * {@link #decode} followed by the same fused multiply-adds: a token's result does not depend on
-     * whether it shares the product with others). One call per row keeps the per-vector work inside
-     * the format, where it is compiled for that format alone even when a model mixes several.
-     * {@code k} is a multiple of the lane count.
+     * whether it shares the product with others). {@code k} is a multiple of the lane count. The
+     * engine's products do not call it (they decode runs into a panel, one token or many: a helper
+     * returning a vector per step, as {@link #load} does, can make the JIT box every vector); it is
+     * the definition the panel products are tested against.
      */
     default float dot(MemorySegment data, long first, float[] x, int k) {
         jdk.incubator.vector.VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;

@@ -1,12 +1,14 @@
 package dev.llada2.backend.cpu.format;
 
-import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 import static dev.llada2.backend.cpu.format.BlockLanes.*;
 
@@ -15,7 +17,9 @@ import static dev.llada2.backend.cpu.format.BlockLanes.*;
  * 6-bit sub-block scales and mins packed in 12 bytes, 128 bytes of 4-bit codes. Element {@code i}
  * of sub-block {@code j} (32 elements) is {@code (d·sc[j])·q − dmin·m[j]}: the two products are
  * computed once per sub-block, then one multiply and one subtract per vector of codes (not fused,
- * so the result equals the scalar definition bit for bit).
+ * so the result equals the scalar definition bit for bit). The 12 packed scale bytes are read once
+ * per block (as a long and an int); the codes are unpacked in int lanes, where a shift is one
+ * instruction (x86 has no byte-lane shift).
  */
 final class Q4KCpu extends BlockFormat {
 
@@ -24,70 +28,39 @@ final class Q4KCpu extends BlockFormat {
     private static final int BLOCK_BYTES = 144;
     private static final int SCALES = 4;
     private static final int QS = 16;
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Q4KCpu() {
         super(DType.Q4_K);
     }
 
+    /**
+     * Per 64-element chunk, its 32 code bytes give the low nibbles (sub-block 2c) and then the high
+     * ones (sub-block 2c + 1); a shift count picks the nibble. Written out in one loop nest with no
+     * helper taking or returning a vector (see {@link BlockLanes}).
+     */
     @Override
-    void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+    void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff) {
         long at = first / BLOCK * BLOCK_BYTES;
-        for (int o = dstOff; o < dstOff + count; o += BLOCK, at += BLOCK_BYTES) {
+        for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at);
             float dmin = half(data, at + 2);
-            for (int c = 0; c < 4; c++) {
-                float d1 = d * scale(data, at, 2 * c);
-                float m1 = dmin * min(data, at, 2 * c);
-                float d2 = d * scale(data, at, 2 * c + 1);
-                float m2 = dmin * min(data, at, 2 * c + 1);
-                for (int l = 0; l < 32; l += lanes()) {
-                    ByteVector q = bytes(data, at + QS + 32L * c + l);
-                    widen(low(q)).mul(d1).sub(m1).intoArray(dst, o + 64 * c + l);
-                    widen(high(q)).mul(d2).sub(m2).intoArray(dst, o + 64 * c + 32 + l);
-                }
-            }
-        }
-    }
-
-    @Override
-    FloatVector loadLanes(MemorySegment data, long first) {
-        long at = first / BLOCK * BLOCK_BYTES;
-        int w = (int) (first % BLOCK);
-        int j = w / 32;
-        ByteVector q = bytes(data, at + QS + 32L * (j / 2) + w % 32);
-        return widen((j & 1) == 0 ? low(q) : high(q)).mul(half(data, at) * scale(data, at, j))
-                .sub(half(data, at + 2) * min(data, at, j));
-    }
-
-    /** Sub-block by sub-block in element order: the low nibbles of a 32-byte chunk, then its high ones. */
-    @Override
-    float dotBlocks(MemorySegment data, long first, float[] x, int k) {
-        FloatVector acc = FloatVector.zero(F);
-        long at = first / BLOCK * BLOCK_BYTES;
-        for (int o = 0; o < k; o += BLOCK, at += BLOCK_BYTES) {
-            float d = half(data, at);
-            float dmin = half(data, at + 2);
+            long s8 = data.get(LONG_LE, at + SCALES);
+            int s4 = data.get(INT_LE, at + SCALES + 8);
             for (int j = 0; j < 8; j++) {
-                float dj = d * scale(data, at, j);
-                float mj = dmin * min(data, at, j);
-                long codes = at + QS + 32L * (j / 2);
-                int e = o + 32 * j;
+                float dj = d * scale(s8, s4, j);
+                float mj = dmin * min(s8, s4, j);
+                int shift = 4 * (j & 1);
                 for (int l = 0; l < 32; l += lanes()) {
-                    ByteVector q = bytes(data, codes + l);
-                    FloatVector w = widen((j & 1) == 0 ? low(q) : high(q)).mul(dj).sub(mj);
-                    acc = w.fma(FloatVector.fromArray(F, x, e + l), acc);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, at + QS + 32L * (j / 2) + l,
+                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                    ((FloatVector) q.lanewise(VectorOperators.ASHR, shift).and(0x0F)
+                            .convertShape(VectorOperators.I2F, F, 0)).mul(dj).sub(mj)
+                            .intoMemorySegment(dst, o + 4L * (32 * j + l), NATIVE);
                 }
             }
         }
-        return VectorOps.sum(acc);
-    }
-
-    private static ByteVector low(ByteVector q) {
-        return q.and((byte) 0x0F);
-    }
-
-    private static ByteVector high(ByteVector q) {
-        return q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
     }
 
     @Override
@@ -97,24 +70,29 @@ final class Q4KCpu extends BlockFormat {
         int j = w / 32;
         int code = byteAt(data, at + QS + 32L * (j / 2) + w % 32) & 0xFF;
         int q = (j & 1) == 0 ? code & 0x0F : code >> 4;
-        return half(data, at) * scale(data, at, j) * q - half(data, at + 2) * min(data, at, j);
+        long s8 = data.get(LONG_LE, at + SCALES);
+        int s4 = data.get(INT_LE, at + SCALES + 8);
+        return half(data, at) * scale(s8, s4, j) * q - half(data, at + 2) * min(s8, s4, j);
+    }
+
+    /** Byte {@code b} of the 12 packed scale bytes, given as bytes 0..7 ({@code s8}) and 8..11 ({@code s4}). */
+    private static int packed(long s8, int s4, int b) {
+        return b < 8 ? (int) (s8 >>> 8 * b) & 0xFF : s4 >>> 8 * (b - 8) & 0xFF;
     }
 
     /** The 6-bit scale of sub-block {@code j} (llama.cpp's {@code get_scale_min_k4}, scale half). */
-    private static int scale(MemorySegment data, long at, int j) {
-        long p = at + SCALES;
+    private static int scale(long s8, int s4, int j) {
         if (j < 4) {
-            return byteAt(data, p + j) & 63;
+            return packed(s8, s4, j) & 63;
         }
-        return (byteAt(data, p + j + 4) & 0x0F) | ((byteAt(data, p + j - 4) & 0xFF) >> 6) << 4;
+        return (packed(s8, s4, j + 4) & 0x0F) | (packed(s8, s4, j - 4) >> 6) << 4;
     }
 
     /** The 6-bit min of sub-block {@code j} (llama.cpp's {@code get_scale_min_k4}, min half). */
-    private static int min(MemorySegment data, long at, int j) {
-        long p = at + SCALES;
+    private static int min(long s8, int s4, int j) {
         if (j < 4) {
-            return byteAt(data, p + j + 4) & 63;
+            return packed(s8, s4, j + 4) & 63;
         }
-        return (byteAt(data, p + j + 4) & 0xFF) >> 4 | ((byteAt(data, p + j) & 0xFF) >> 6) << 4;
+        return packed(s8, s4, j + 4) >> 4 | (packed(s8, s4, j) >> 6) << 4;
     }
 }

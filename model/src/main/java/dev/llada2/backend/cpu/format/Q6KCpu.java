@@ -1,12 +1,13 @@
 package dev.llada2.backend.cpu.format;
 
-import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 import static dev.llada2.backend.cpu.format.BlockLanes.*;
 
@@ -29,71 +30,40 @@ final class Q6KCpu extends BlockFormat {
         super(DType.Q6_K);
     }
 
+    /**
+     * Quarter {@code q} of half {@code h} (elements {@code 128h + 32q + l}) takes the low nibble of
+     * {@code ql[64h + 32(q & 1) + l]} for q = 0, 1 and its high one for q = 2, 3, and bits
+     * {@code 2q, 2q+1} of {@code qh[32h + l]} on top as bits 4, 5. The bytes come sign-extended in int
+     * lanes (x86 shifts int lanes natively, byte lanes not at all): shift counts line the nibble up
+     * on bits 0..3 and the two {@code qh} bits on bits 4, 5, one blend takes bits 4, 5 from the
+     * {@code qh} side and the rest from {@code ql}, a mask drops what lies above, and 32 is
+     * subtracted. Written out in one loop nest with no helper taking or returning a vector (see
+     * {@link BlockLanes}).
+     */
     @Override
-    void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+    void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff) {
         long at = first / BLOCK * BLOCK_BYTES;
-        for (int o = dstOff; o < dstOff + count; o += BLOCK, at += BLOCK_BYTES) {
-            float d = half(data, at + D);
-            for (int h = 0; h < 2; h++) {
-                for (int l = 0; l < 32; l += lanes()) {
-                    ByteVector ql0 = bytes(data, at + 64L * h + l);
-                    ByteVector ql1 = bytes(data, at + 64L * h + 32 + l);
-                    ByteVector qh = bytes(data, at + QH + 32L * h + l);
-                    int s = 8 * h + l / 16;
-                    int e = o + 128 * h + l;
-                    code(ql0, qh, 0).mul(d * scaleAt(data, at, s)).intoArray(dst, e);
-                    code(ql1, qh, 1).mul(d * scaleAt(data, at, s + 2)).intoArray(dst, e + 32);
-                    code(ql0, qh, 2).mul(d * scaleAt(data, at, s + 4)).intoArray(dst, e + 64);
-                    code(ql1, qh, 3).mul(d * scaleAt(data, at, s + 6)).intoArray(dst, e + 96);
-                }
-            }
-        }
-    }
-
-    @Override
-    FloatVector loadLanes(MemorySegment data, long first) {
-        long at = first / BLOCK * BLOCK_BYTES;
-        int w = (int) (first % BLOCK);
-        int h = w / 128;
-        int k = w % 128 / 32;
-        int l = w % 32;
-        ByteVector ql = bytes(data, at + 64L * h + 32L * (k & 1) + l);
-        ByteVector qh = bytes(data, at + QH + 32L * h + l);
-        return code(ql, qh, k).mul(half(data, at + D) * scaleAt(data, at, w / 16));
-    }
-
-    /** Quarter by quarter of each half, in element order. */
-    @Override
-    float dotBlocks(MemorySegment data, long first, float[] x, int k) {
-        FloatVector acc = FloatVector.zero(F);
-        long at = first / BLOCK * BLOCK_BYTES;
-        for (int o = 0; o < k; o += BLOCK, at += BLOCK_BYTES) {
+        for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at + D);
             for (int h = 0; h < 2; h++) {
                 for (int q = 0; q < 4; q++) {
+                    int lowShift = (q & 2) << 1;
+                    int highShift = 2 * q;
                     for (int l = 0; l < 32; l += lanes()) {
-                        ByteVector ql = bytes(data, at + 64L * h + 32L * (q & 1) + l);
-                        ByteVector qh = bytes(data, at + QH + 32L * h + l);
+                        IntVector ql = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64L * h + 32L * (q & 1) + l,
+                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                        IntVector qh = (IntVector) ByteVector.fromMemorySegment(B, data, at + QH + 32L * h + l,
+                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                        IntVector code = ql.lanewise(VectorOperators.ASHR, lowShift)
+                                .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, highShift), 0x30)
+                                .and(0x3F).sub(32);
                         int e = 128 * h + 32 * q + l;
-                        FloatVector w = code(ql, qh, q).mul(d * scaleAt(data, at, e / 16));
-                        acc = w.fma(FloatVector.fromArray(F, x, o + e), acc);
+                        ((FloatVector) code.convertShape(VectorOperators.I2F, F, 0)).mul(d * scaleAt(data, at, e / 16))
+                                .intoMemorySegment(dst, o + 4L * e, NATIVE);
                     }
                 }
             }
         }
-        return VectorOps.sum(acc);
-    }
-
-    /**
-     * The codes of quarter {@code k} (elements {@code l + 32k} of a half) minus 32, widened: the low
-     * nibble of {@code ql} for k = 0, 1 and the high one for k = 2, 3, with bits {@code 2k, 2k+1} of
-     * {@code qh} on top.
-     */
-    private static FloatVector code(ByteVector ql, ByteVector qh, int k) {
-        ByteVector low = k < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-        ByteVector high = (k == 0 ? qh : qh.lanewise(VectorOperators.LSHR, 2 * k)).and((byte) 3)
-                .lanewise(VectorOperators.LSHL, 4);
-        return widen(low.or(high).sub((byte) 32));
     }
 
     @Override

@@ -1,10 +1,12 @@
 package dev.llada2.backend.cpu.format;
 
-import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 import static dev.llada2.backend.cpu.format.BlockLanes.*;
 
@@ -23,33 +25,15 @@ final class Q8_0Cpu extends BlockFormat {
     }
 
     @Override
-    void decodeBlocks(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+    void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff) {
         long at = first / BLOCK * BLOCK_BYTES;
-        for (int o = dstOff; o < dstOff + count; o += BLOCK, at += BLOCK_BYTES) {
+        for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at);
             for (int i = 0; i < BLOCK; i += lanes()) {
-                widen(bytes(data, at + 2 + i)).mul(d).intoArray(dst, o + i);
+                ((FloatVector) ByteVector.fromMemorySegment(B, data, at + 2 + i, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoMemorySegment(dst, o + 4L * i, NATIVE);
             }
         }
-    }
-
-    @Override
-    FloatVector loadLanes(MemorySegment data, long first) {
-        long at = first / BLOCK * BLOCK_BYTES;
-        return widen(bytes(data, at + 2 + first % BLOCK)).mul(half(data, at));
-    }
-
-    @Override
-    float dotBlocks(MemorySegment data, long first, float[] x, int k) {
-        FloatVector acc = FloatVector.zero(F);
-        long at = first / BLOCK * BLOCK_BYTES;
-        for (int o = 0; o < k; o += BLOCK, at += BLOCK_BYTES) {
-            float d = half(data, at);
-            for (int i = 0; i < BLOCK; i += lanes()) {
-                acc = widen(bytes(data, at + 2 + i)).mul(d).fma(FloatVector.fromArray(F, x, o + i), acc);
-            }
-        }
-        return VectorOps.sum(acc);
     }
 
     @Override
