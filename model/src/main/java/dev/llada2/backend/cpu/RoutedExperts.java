@@ -79,8 +79,11 @@ public final class RoutedExperts {
         return expertsOn;
     }
 
-    /** One expert on its tokens: gather, SwiGLU, scale each output row by its slot weight. */
-    private static void runExpert(MlpWeights expert, int[] slots, int k, int h, float[] m, float[] weights,
+    /**
+     * One expert on its tokens, single-threaded: gather, SwiGLU, scale each output row by its slot
+     * weight. Also the TornadoVM self-test's twin of the grouped expert kernels.
+     */
+    public static void runExpert(MlpWeights expert, int[] slots, int k, int h, float[] m, float[] weights,
                                   float[] slotOut) {
         int n = slots.length;
         float[] xs = new float[n * h];

@@ -1,7 +1,6 @@
 package dev.llada2.tornado.selftest;
 
 import dev.llada2.backend.KernelCheck;
-import dev.llada2.backend.cpu.MatMul;
 import dev.llada2.backend.cpu.RoutedExperts;
 import dev.llada2.backend.cpu.RouterMath;
 import dev.llada2.backend.cpu.VectorOps;
@@ -15,6 +14,7 @@ import dev.llada2.tornado.graphs.Grids;
 import dev.llada2.tornado.graphs.TaskName.Op;
 import dev.llada2.tornado.kernels.MoeKernels;
 import dev.llada2.weights.Matrix;
+import dev.llada2.weights.MlpWeights;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -191,26 +191,8 @@ final class MoeKernelChecks {
 
         float[] wantSlotOut = new float[slots * hidden];
         for (int x = 0; x < e; x++) {
-            int n = wantSlots[x].length;
-            float[] xs = new float[n * hidden];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(m, (wantSlots[x][i] / k) * hidden, xs, i * hidden, hidden);
-            }
-            float[] g = new float[n * inter];
-            float[] u = new float[n * inter];
-            MatMul.rows(gates.get(x), 0, inter, xs, n, g, inter, 0);
-            MatMul.rows(ups.get(x), 0, inter, xs, n, u, inter, 0);
-            for (int i = 0; i < g.length; i++) {
-                g[i] = VectorOps.silu(g[i]) * u[i];
-            }
-            float[] ys = new float[n * hidden];
-            MatMul.rows(downs.get(x), 0, hidden, g, n, ys, hidden, 0);
-            for (int i = 0; i < n; i++) {
-                int slot = wantSlots[x][i];
-                for (int d = 0; d < hidden; d++) {
-                    wantSlotOut[slot * hidden + d] = ys[i * hidden + d] * wantW[slot];
-                }
-            }
+            RoutedExperts.runExpert(new MlpWeights("expert" + x, gates.get(x), ups.get(x), downs.get(x)),
+                    wantSlots[x], k, hidden, m, wantW, wantSlotOut);
         }
         rows.add(row("MoeKernels.expertGateUp + expertDown (2 parts)",
                 SelfTestSupport.maxAbsDiff(wantSlotOut, slotOut, wantSlotOut.length),

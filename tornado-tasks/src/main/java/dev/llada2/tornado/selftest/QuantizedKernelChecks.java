@@ -2,8 +2,7 @@ package dev.llada2.tornado.selftest;
 
 import dev.llada2.backend.KernelCheck;
 import dev.llada2.backend.cpu.MatMul;
-import dev.llada2.backend.cpu.VectorOps;
-import dev.llada2.backend.cpu.format.CpuWeightFormat;
+import dev.llada2.backend.cpu.RoutedExperts;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.format.WeightDecode;
@@ -11,15 +10,16 @@ import dev.llada2.tornado.graphs.GraphBuilder;
 import dev.llada2.tornado.graphs.Grids;
 import dev.llada2.tornado.graphs.MatMulTasks;
 import dev.llada2.tornado.graphs.TaskName.Op;
-import dev.llada2.tornado.kernels.EmbeddingKernels;
 import dev.llada2.tornado.kernels.MoeKernels;
 import dev.llada2.weights.Matrix;
+import dev.llada2.weights.MlpWeights;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static dev.llada2.tornado.selftest.DenseKernelChecks.TOKENS;
@@ -59,43 +59,15 @@ final class QuantizedKernelChecks {
         return rows;
     }
 
-    /** Decoded elements must equal the CPU engine's, bit for bit (every block of 12 rows). */
+    /** Every row of a 12-row table (whole blocks, fp16 scales normal and subnormal), in reverse order. */
     private KernelCheck gather(DType dtype) {
-        String name = "EmbeddingKernels.gather (" + dtype + " decode, 2 parts)";
         int vocab = 12;
-        int width = 512;
-        Matrix table = s.matrix("embeddings", vocab, width, dtype, 1.0);
-        DeviceMatrix dm = DeviceMatrix.upload(table, table.bytes() / 2);
         int[] ids = new int[vocab];
         for (int t = 0; t < vocab; t++) {
             ids[t] = vocab - 1 - t;
         }
-        IntArray params = params(vocab, 0, 0, ids, vocab);
-        FloatArray scale = WeightDecode.scaleTable();
-        FloatArray x = new FloatArray(vocab * width);
-        var c = s.graph("gather" + dtype);
-        GraphBuilder b = c.builder().uploadOnce(params, scale);
-        for (int p = 0; p < dm.parts().size(); p++) {
-            DeviceMatrix.Part part = dm.parts().get(p);
-            b.uploadOnce(part.words());
-            var t = b.task(Op.GATHER, p, Grids.items(vocab * width));
-            b.graph().task(t.task(), EmbeddingKernels::gather, new KernelContext(),
-                    part.words(), params, scale, x, width, dm.format(), part.firstRow(), part.rows());
-        }
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, x);
-        c.run();
-        float[] want = new float[vocab * width];
-        CpuWeightFormat f = CpuWeightFormat.of(dtype);
-        for (int t = 0; t < vocab; t++) {
-            f.decode(table.data(), (long) ids[t] * width, width, want, t * width);
-        }
-        int mismatches = 0;
-        for (int i = 0; i < want.length; i++) {
-            mismatches += Float.floatToRawIntBits(want[i]) == Float.floatToRawIntBits(x.get(i)) ? 0 : 1;
-        }
-        return new KernelCheck(name, mismatches, 0, mismatches == 0, vocab * width / dtype.blockSize()
-                + " blocks (fp16 scales normal and subnormal) in " + dm.parts().size() + " parts, "
-                + (mismatches == 0 ? "every element" : mismatches + " elements not") + " bit-exact vs the CPU decoder");
+        return new DenseKernelChecks(s).gather("EmbeddingKernels.gather (" + dtype + " decode, 2 parts)", dtype,
+                vocab, 512, ids);
     }
 
     private KernelCheck matmul(DType dtype) {
@@ -184,26 +156,8 @@ final class QuantizedKernelChecks {
         check.run();
         float[] want = new float[slots * hidden];
         for (int x = 0; x < e; x++) {
-            int n = counts[x];
-            float[] xs = new float[n * hidden];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(m, byExpert[x][i] / topK * hidden, xs, i * hidden, hidden);
-            }
-            float[] g = new float[n * inter];
-            float[] u = new float[n * inter];
-            MatMul.rows(gates.get(x), 0, inter, xs, n, g, inter, 0);
-            MatMul.rows(ups.get(x), 0, inter, xs, n, u, inter, 0);
-            for (int i = 0; i < g.length; i++) {
-                g[i] = VectorOps.silu(g[i]) * u[i];
-            }
-            float[] ys = new float[n * hidden];
-            MatMul.rows(downs.get(x), 0, hidden, g, n, ys, hidden, 0);
-            for (int i = 0; i < n; i++) {
-                int slot = byExpert[x][i];
-                for (int d = 0; d < hidden; d++) {
-                    want[slot * hidden + d] = ys[i * hidden + d] * topW[slot];
-                }
-            }
+            RoutedExperts.runExpert(new MlpWeights("expert" + x, gates.get(x), ups.get(x), downs.get(x)),
+                    Arrays.copyOf(byExpert[x], counts[x]), topK, hidden, m, topW, want);
         }
         return row("MoeKernels.expertGateUp + expertDown (" + dtype + ", 2 parts)", maxAbsDiff(want, slotOut,
                 want.length), RELATIVE * Math.max(1, maxAbs(want)), slots + " slots, " + e + " experts of " + inter
