@@ -20,6 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
@@ -48,6 +52,13 @@ public final class HostExperts implements AutoCloseable {
     private final List<DeviceId> peerDevices;
     private final List<boolean[][]> peerExperts;
     private final List<PeerExperts> peers = new ArrayList<>();
+    /**
+     * One thread per peer device, which builds, warms up, runs and closes its plan: TornadoVM's
+     * {@code execute()} blocks the thread that calls it, so the peers run at the same time only from
+     * threads of their own (one plan per device per thread, which TornadoVM supports), and a plan that only
+     * ever sees one thread needs nothing of a backend's per-thread device context.
+     */
+    private final List<ExecutorService> peerThreads = new ArrayList<>();
 
     private HostExperts(LLaDA2Config c, List<CpuDevice> devices, CpuDevice[][] byLayer, boolean[][] offHome,
                         MoeWeights[] weights, List<DeviceId> peerDevices, List<boolean[][]> peerExperts) {
@@ -120,14 +131,30 @@ public final class HostExperts implements AutoCloseable {
      * failure the caller closes this object, which releases what was built.
      */
     public void startPeers(LLaDA2Weights w, TornadoEngineOptions o, EngineStats stats) {
+        List<Future<PeerExperts>> built = new ArrayList<>();
         for (int i = 0; i < peerDevices.size(); i++) {
-            peers.add(PeerExperts.build(w, peerDevices.get(i), peerExperts.get(i), o, stats));
+            DeviceId device = peerDevices.get(i);
+            boolean[][] mine = peerExperts.get(i);
+            ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "llada2-peer-" + device);
+                t.setDaemon(true);
+                return t;
+            });
+            peerThreads.add(thread);
+            built.add(thread.submit(() -> PeerExperts.build(w, device, mine, o, stats)));
+        }
+        for (Future<PeerExperts> b : built) {
+            peers.add(await(b));
         }
     }
 
     /** Compiles and uploads every peer graph the warm-up pass did not run ({@link PeerExperts#warmUp()}). */
     public void warmUpPeers() {
-        peers.forEach(PeerExperts::warmUp);
+        List<Future<?>> running = new ArrayList<>();
+        for (int i = 0; i < peers.size(); i++) {
+            running.add(peerThreads.get(i).submit(peers.get(i)::warmUp));
+        }
+        running.forEach(HostExperts::await);
     }
 
     /**
@@ -222,10 +249,11 @@ public final class HostExperts implements AutoCloseable {
      * combine graph, which sums every slot in slot order as a single device does. Counts {@code 8 T k +
      * 4 H (U + S)} hand-off bytes for the home (see {@link HostExpertGraphs}) plus each peer's.
      *
-     * <p>This serialises: TornadoVM's {@code execute()} blocks its thread and the engine drives every plan
-     * from the forward's thread, so the home's own experts (in its router graph), the CPU devices (all at
-     * once, on their threads) and each peer device run one after another. The split spreads the experts'
-     * memory and weight reads over the devices; overlapping the peers (a thread per device) is not done.
+     * <p>Concurrency: the peer devices and the CPU devices compute their experts at the same time (each
+     * peer driven from its own thread, the CPU devices on their worker threads); each writes only the slots
+     * of its own experts, and the combine waits for all of them. The home's own experts run before, inside
+     * its router graph: overlapping them with the peers would take one more home graph per layer (router
+     * apart from the home's experts), not done.
      *
      * @param afterRouter called with the router graph's result before the next graph runs (traces)
      * @return the combine graph's result
@@ -269,15 +297,18 @@ public final class HostExperts implements AutoCloseable {
         }
 
         float[] slotOut = new float[slots * h];
+        List<Future<?>> running = new ArrayList<>();
+        for (int j = 0; j < peers.size(); j++) {
+            PeerExperts p = peers.get(j);
+            if (p.holds(layer)) {
+                running.add(peerThreads.get(j).submit(() -> p.run(layer, idx, mix, m, tokens, slotOut, k, stats)));
+            }
+        }
         if (on != null) {
             RoutedExperts.run(weights[layer], on, null, RoutedExperts.slotsByExpert(idx, slots, c.numExperts()), k, h,
                     m, mix, slotOut);
         }
-        for (PeerExperts p : peers) {
-            if (p.holds(layer)) {
-                p.run(layer, idx, mix, m, tokens, slotOut, k, stats);
-            }
-        }
+        running.forEach(HostExperts::await);
         int from = 0;
         do {
             int to = Math.min(hostSlots.length, from + graphs.chunkRows());
@@ -289,9 +320,32 @@ public final class HostExperts implements AutoCloseable {
         return s.runCombine(i);
     }
 
+    /** Waits for a peer's share; its failure (a device error, already explained) is rethrown as it was. */
+    private static <T> T await(Future<T> peer) {
+        try {
+            return peer.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while a peer device computed its experts", e);
+        }
+    }
+
     @Override
     public void close() {
         devices.forEach(CpuDevice::close);
-        peers.forEach(PeerExperts::close);
+        List<Future<?>> closing = new ArrayList<>();
+        for (int i = 0; i < peers.size(); i++) {
+            closing.add(peerThreads.get(i).submit(peers.get(i)::close));
+        }
+        closing.forEach(HostExperts::await);
+        peerThreads.forEach(ExecutorService::shutdown);
     }
 }
