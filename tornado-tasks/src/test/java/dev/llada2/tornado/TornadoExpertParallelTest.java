@@ -191,6 +191,65 @@ class TornadoExpertParallelTest {
     }
 
     /**
+     * The peer and a CPU device hold experts of the same layers (experts 8-15 on pocl1, 4-7 in host
+     * memory, 0-3 on the home), so per MoE layer the peer's thread and the CPU device's workers compute
+     * at the same time and write disjoint slots of one buffer: the logits equal the single device's within
+     * the golden fp32 tolerance (the host experts are the CPU engine's code, which sums in another order
+     * than the device kernels, as in {@code TornadoExpertOffloadTest}), and the hand-off is the home's {@code 8 T k + 4 H (U + S)} over every expert away from it plus the peer's
+     * own {@code 8 U k + 4 H (U + S)}.
+     */
+    @TestFactory
+    List<DynamicTest> aPeerAndACpuDeviceComputeTogether() {
+        HardwareProfile profile = ProfileLoader.parse("""
+                {"name": "pocl2-cpu-mixed", "devices": [
+                  {"id": "pocl0", "backend": "tornado", "selector": "tornado:0:0", "memory_gb": 4},
+                  {"id": "pocl1", "backend": "tornado", "selector": "tornado:0:1", "memory_gb": 4},
+                  {"id": "host", "backend": "cpu", "threads": 2}],
+                 "placement": {"home": "pocl0", "experts": {"ranges": [
+                   {"device": "pocl1", "experts": "8-15"}, {"device": "host", "experts": "4-7"}]}}}""",
+                "test profile pocl2-cpu-mixed");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : Golden.MODELS) {
+            for (String variant : GoldenAssertions.VARIANTS) {
+                tests.add(DynamicTest.dynamicTest("mixed/" + name + "/" + variant, () -> {
+                    Built b = ENGINES.computeIfAbsent(name + "/mixed", k -> {
+                        LoadedModel m = TestEngines.model(name);
+                        Plan plan = Planner.plan(m.config(), profile, PlanOptions.defaults());
+                        return new Built(ProfileRuntime.createEngine(plan, m), plan);
+                    });
+                    b.engine().resetCache();
+                    assertContains(b.engine().describe(), "routed experts in host memory: host (2 threads)",
+                            "routed experts on other TornadoVM devices (expert parallelism): tornado:0:1");
+                    LLaDA2Config c = b.engine().config();
+                    ExpertTraffic.Compared r = ExpertTraffic.compare(b.engine(), name, variant);
+                    for (int i = 0; i < r.tokens(); i++) {
+                        GoldenAssertions.hidden("mixed " + name + " " + variant + " row " + i, r.want().logits()[i],
+                                r.got().logits()[i], true);
+                    }
+                    int t = r.tokens();
+                    int k = c.numExpertsPerTok();
+                    int h = c.hiddenSize();
+                    long expected = 0;
+                    for (int l = 0; l < c.numHiddenLayers(); l++) {
+                        int[] placed = b.plan().placement().expertDevice()[l];
+                        if (placed.length == 0) {
+                            continue;
+                        }
+                        int[] offHome = IntStream.of(placed).map(d -> d == 0 ? 0 : 1).toArray();
+                        assertEquals(4, IntStream.of(placed).filter(d -> d == 2).count(), "experts in host memory");
+                        ExpertTraffic away = ExpertTraffic.of(r.trace(), l, offHome, 1, t, k);
+                        ExpertTraffic peer = ExpertTraffic.of(r.trace(), l, placed, 1, t, k);
+                        expected += 8L * t * k + 4L * h * (away.tokens() + away.slots()) + 8L * peer.tokens() * k
+                                + 4L * h * (peer.tokens() + peer.slots());
+                    }
+                    assertEquals(expected, r.handoff(), "hand-off bytes: home over every expert away, peer its own");
+                }));
+            }
+        }
+        return tests;
+    }
+
+    /**
      * One token whose selected experts (from the single-device engine's trace) all stay on the home: the
      * peer holds only experts the token did not choose, in every MoE layer, so it runs nothing; the logits
      * are still the single device's.
