@@ -178,9 +178,12 @@ final class DenseKernelChecks {
     }
 
     private KernelCheck matmul(DType dtype, int parts) {
+        return matmul(dtype, parts, 40, 100);
+    }
+
+    /** {@code rows x cols} weights in {@code dtype}, uploaded in {@code parts} buffers, against the CPU engine's product. */
+    KernelCheck matmul(DType dtype, int parts, int rows, int cols) {
         String name = "MatMulKernels.matmul (" + dtype + (parts > 1 ? ", " + parts + " parts)" : ")");
-        int rows = 40;
-        int cols = 100;
         Matrix m = s.matrix("w", rows, cols, dtype, 1.0 / Math.sqrt(cols));
         DeviceMatrix dm = DeviceMatrix.upload(m, m.bytes() / parts + 1);
         int padded = Grids.paddedTokens(TOKENS);
@@ -189,7 +192,7 @@ final class DenseKernelChecks {
         FloatArray x = device(xs, padded * cols);
         FloatArray scale = WeightDecode.scaleTable();
         FloatArray y = new FloatArray(padded * rows);
-        var c = s.graph("matmul");
+        var c = s.graph("matmul" + dtype);
         GraphBuilder b = c.builder().uploadOnce(params, x, scale).uploadWeights(dm);
         MatMulTasks.add(b, Op.QKV, dm, x, params, scale, y);
         b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, y);

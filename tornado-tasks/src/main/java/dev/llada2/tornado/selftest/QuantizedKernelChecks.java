@@ -1,14 +1,12 @@
 package dev.llada2.tornado.selftest;
 
 import dev.llada2.backend.KernelCheck;
-import dev.llada2.backend.cpu.MatMul;
 import dev.llada2.backend.cpu.RoutedExperts;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.format.WeightDecode;
 import dev.llada2.tornado.graphs.GraphBuilder;
 import dev.llada2.tornado.graphs.Grids;
-import dev.llada2.tornado.graphs.MatMulTasks;
 import dev.llada2.tornado.graphs.TaskName.Op;
 import dev.llada2.tornado.kernels.MoeKernels;
 import dev.llada2.weights.Matrix;
@@ -23,7 +21,6 @@ import java.util.Arrays;
 import java.util.List;
 
 import static dev.llada2.tornado.selftest.DenseKernelChecks.TOKENS;
-import static dev.llada2.tornado.selftest.DenseKernelChecks.params;
 import static dev.llada2.tornado.selftest.SelfTestSupport.device;
 import static dev.llada2.tornado.selftest.SelfTestSupport.guarded;
 import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbs;
@@ -51,7 +48,8 @@ final class QuantizedKernelChecks {
         List<KernelCheck> rows = new ArrayList<>();
         for (DType t : FORMATS) {
             rows.add(guarded("EmbeddingKernels.gather (" + t + " decode, 2 parts)", () -> gather(t)));
-            rows.add(guarded("MatMulKernels.matmul (" + t + ", 2 parts)", () -> matmul(t)));
+            rows.add(guarded("MatMulKernels.matmul (" + t + ", 2 parts)", () -> new DenseKernelChecks(s).matmul(t, 2,
+                    24, 512)));
             rows.add(guarded("MatMulKernels.gateUpSwiGlu (" + t + ")", () -> new DenseKernelChecks(s).gateUpSwiGlu(t,
                     512)));
             rows.add(guarded("MoeKernels.expertGateUp + expertDown (" + t + ", 2 parts)", () -> experts(t)));
@@ -68,29 +66,6 @@ final class QuantizedKernelChecks {
         }
         return new DenseKernelChecks(s).gather("EmbeddingKernels.gather (" + dtype + " decode, 2 parts)", dtype,
                 vocab, 512, ids);
-    }
-
-    private KernelCheck matmul(DType dtype) {
-        int rows = 24;
-        int cols = 512;
-        Matrix m = s.matrix("w", rows, cols, dtype, 1.0 / Math.sqrt(cols));
-        DeviceMatrix dm = DeviceMatrix.upload(m, m.bytes() / 2);
-        int padded = Grids.paddedTokens(TOKENS);
-        float[] xs = s.floats(TOKENS * cols, 1.0);
-        IntArray params = params(TOKENS, 0, 0, new int[0], TOKENS);
-        FloatArray x = device(xs, padded * cols);
-        FloatArray scale = WeightDecode.scaleTable();
-        FloatArray y = new FloatArray(padded * rows);
-        var c = s.graph("matmul" + dtype);
-        GraphBuilder b = c.builder().uploadOnce(params, x, scale).uploadWeights(dm);
-        MatMulTasks.add(b, Op.QKV, dm, x, params, scale, y);
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, y);
-        c.run();
-        float[] want = new float[TOKENS * rows];
-        MatMul.rows(m, 0, rows, xs, TOKENS, want, rows, 0);
-        float tol = (float) (RELATIVE * Math.max(1, maxAbs(want)));
-        return row("MatMulKernels.matmul (" + dtype + ", 2 parts)", maxAbsDiff(want, y, want.length), tol,
-                TOKENS + " tokens x " + rows + " x " + cols + ", " + dm.parts().size() + " parts");
     }
 
     /**
