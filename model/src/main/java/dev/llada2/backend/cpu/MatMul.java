@@ -25,7 +25,7 @@ import java.util.Arrays;
  * <p>Exactness: every (row, token) pair has one accumulator of fp32 lanes that runs over the
  * columns in order (kept in a per-thread array between panels) and is folded once at the end by
  * {@link VectorOps#sums}, which adds the lanes in {@link VectorOps#sum}'s order. A result is
- * therefore bit for bit the one-accumulator dot product of {@link CpuWeightFormat#dot}, whatever the
+ * therefore bit for bit the one-accumulator dot product of the widened row ({@link VectorOps#dot}), whatever the
  * tile, the number of tokens sharing the product (cached and uncached decoding agree) and the
  * number of threads. Rows are split across the device's threads in chunks claimed one by one.
  */

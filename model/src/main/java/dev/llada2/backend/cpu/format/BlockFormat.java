@@ -1,12 +1,10 @@
 package dev.llada2.backend.cpu.format;
 
 import dev.llada2.checkpoint.DType;
-import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import static dev.llada2.backend.cpu.format.BlockLanes.F;
 import static dev.llada2.backend.cpu.format.BlockLanes.vectorized;
 
 /**
@@ -46,21 +44,11 @@ abstract sealed class BlockFormat implements CpuWeightFormat permits Q8_0Cpu, Q4
         }
     }
 
-    /** The block holding the lanes decoded whole (a slow path: the engine's products decode runs). */
-    @Override
-    public final FloatVector load(MemorySegment data, long first) {
-        long start = first - first % block;
-        float[] values = new float[block];
-        decode(data, start, block, values, 0);
-        return FloatVector.fromArray(F, values, (int) (first - start));
-    }
-
     /**
      * {@link #decode} with vectors: whole blocks from element {@code first}, as fp32 in native order at
      * byte offset {@code dstOff} of {@code dst}.
      */
     abstract void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff);
-
 
     /** Element {@code i} of the tensor, decoded with scalar code. */
     abstract float valueAt(MemorySegment data, long i);

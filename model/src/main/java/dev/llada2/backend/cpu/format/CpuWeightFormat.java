@@ -1,10 +1,7 @@
 package dev.llada2.backend.cpu.format;
 
-import dev.llada2.backend.cpu.VectorOps;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.errors.LladaException;
-
-import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,9 +15,7 @@ import java.lang.foreign.ValueLayout;
  * <p><b>Block formats.</b> The llama.cpp formats (Q8_0: blocks of 32 elements; Q4_K, Q6_K: blocks
  * of 256) store a scale per block, so a run can only start and end on a block boundary:
  * {@code first} and {@code count} of {@link #decode} must be multiples of {@link #alignment()}
- * (a whole row always is: GGUF rows are whole blocks, which the reader checks). {@link #load} needs
- * {@code first} to be a multiple of the vector's lane count (at most 16 floats, which divides every
- * block and sub-block), as the single-token product reads a row from its start.
+ * (a whole row always is: GGUF rows are whole blocks, which the reader checks).
  */
 public interface CpuWeightFormat {
 
@@ -38,31 +33,6 @@ public interface CpuWeightFormat {
     default void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
         decode(data, first, count, tmp, 0);
         MemorySegment.copy(tmp, 0, dst, ValueLayout.JAVA_FLOAT, dstOff, count);
-    }
-
-    /**
-     * Elements {@code [first, first + lanes)} widened into one vector of the preferred species, for
-     * products that read each weight once (a single token): no trip through a buffer. {@code first}
-     * is a multiple of the lane count.
-     */
-    FloatVector load(MemorySegment data, long first);
-
-    /**
-     * Row × activations: the {@code k} elements from {@code first} against {@code x[0..k)}, widened in
-     * registers with one accumulator, vector by vector in element order (so the result equals a
-     * {@link #decode} followed by the same fused multiply-adds: a token's result does not depend on
-     * whether it shares the product with others). {@code k} is a multiple of the lane count. The
-     * engine's products do not call it (they decode runs into a panel, one token or many: a helper
-     * returning a vector per step, as {@link #load} does, can make the JIT box every vector); it is
-     * the definition the panel products are tested against.
-     */
-    default float dot(MemorySegment data, long first, float[] x, int k) {
-        jdk.incubator.vector.VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
-        FloatVector acc = FloatVector.zero(f);
-        for (int i = 0; i < k; i += f.length()) {
-            acc = load(data, first + i).fma(FloatVector.fromArray(f, x, i), acc);
-        }
-        return VectorOps.sum(acc);
     }
 
     /** Elements per storage block: runs passed to {@link #decode} start and end on multiples of it. */

@@ -2,8 +2,6 @@ package dev.llada2.backend.cpu.format;
 
 import dev.llada2.checkpoint.TensorReader;
 
-import jdk.incubator.vector.FloatVector;
-
 import java.lang.foreign.MemorySegment;
 
 /** IEEE fp16 weights, widened with {@link Float#float16ToFloat} (exact). */
@@ -20,12 +18,5 @@ final class F16Cpu implements CpuWeightFormat {
         for (int i = 0; i < count; i++) {
             dst[dstOff + i] = Float.float16ToFloat(data.get(TensorReader.SHORT_LE, base + 2L * i));
         }
-    }
-
-    @Override
-    public FloatVector load(MemorySegment data, long first) {
-        float[] lanes = new float[FloatVector.SPECIES_PREFERRED.length()];
-        decode(data, first, lanes.length, lanes, 0);
-        return FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, lanes, 0);
     }
 }

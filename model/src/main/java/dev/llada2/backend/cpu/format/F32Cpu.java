@@ -2,10 +2,7 @@ package dev.llada2.backend.cpu.format;
 
 import dev.llada2.checkpoint.TensorReader;
 
-import jdk.incubator.vector.FloatVector;
-
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 /** fp32 weights: a copy. */
 final class F32Cpu implements CpuWeightFormat {
@@ -18,10 +15,5 @@ final class F32Cpu implements CpuWeightFormat {
     @Override
     public void decode(MemorySegment data, long first, int count, float[] dst, int dstOff) {
         MemorySegment.copy(data, TensorReader.FLOAT_LE, first * 4, dst, dstOff, count);
-    }
-
-    @Override
-    public FloatVector load(MemorySegment data, long first) {
-        return FloatVector.fromMemorySegment(FloatVector.SPECIES_PREFERRED, data, first * 4, ByteOrder.LITTLE_ENDIAN);
     }
 }
