@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 import static dev.llada2.testing.Messages.assertContains;
@@ -96,10 +97,15 @@ class TornadoExpertParallelTest {
 
     private static final Map<String, Built> ENGINES = new HashMap<>();
 
-    private static synchronized Built engine(String model, Split split) {
-        Built b = ENGINES.computeIfAbsent(model + "/" + split, k -> {
+    private static Built engine(String model, Split split) {
+        return engine(model, split.toString(), split::profile);
+    }
+
+    /** The engine of {@code model} placed by {@code profile}, built once per model and layout name. */
+    private static synchronized Built engine(String model, String layout, Supplier<HardwareProfile> profile) {
+        Built b = ENGINES.computeIfAbsent(model + "/" + layout, k -> {
             LoadedModel m = TestEngines.model(model);
-            Plan plan = Planner.plan(m.config(), split.profile(), PlanOptions.defaults());
+            Plan plan = Planner.plan(m.config(), profile.get(), PlanOptions.defaults());
             return new Built(ProfileRuntime.createEngine(plan, m), plan);
         });
         b.engine().resetCache();
@@ -212,12 +218,7 @@ class TornadoExpertParallelTest {
         for (String name : Golden.MODELS) {
             for (String variant : GoldenAssertions.VARIANTS) {
                 tests.add(DynamicTest.dynamicTest("mixed/" + name + "/" + variant, () -> {
-                    Built b = ENGINES.computeIfAbsent(name + "/mixed", k -> {
-                        LoadedModel m = TestEngines.model(name);
-                        Plan plan = Planner.plan(m.config(), profile, PlanOptions.defaults());
-                        return new Built(ProfileRuntime.createEngine(plan, m), plan);
-                    });
-                    b.engine().resetCache();
+                    Built b = engine(name, "mixed", () -> profile);
                     assertContains(b.engine().describe(), "routed experts in host memory: host (2 threads)",
                             "routed experts on other TornadoVM devices (expert parallelism): tornado:0:1");
                     LLaDA2Config c = b.engine().config();
