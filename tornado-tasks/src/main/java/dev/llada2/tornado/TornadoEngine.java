@@ -213,7 +213,11 @@ public final class TornadoEngine implements Engine {
         return greedy ? new ForwardResult(argmax, confidence, null) : new ForwardResult(null, null, logits);
     }
 
-    /** Embedding and every layer of every stage, handing the residual stream from stage to stage. */
+    /**
+     * Embedding and every layer of every stage, handing the residual stream from stage to stage. A
+     * stage's graph holds its embedding and its whole layers, so it runs once; a trace fetches each
+     * layer's tensors after it (every layer has its own output buffers), before the next graph runs.
+     */
     private void runLayers(int tokens, TraceSink trace) {
         int h = c.hiddenSize();
         for (int si = 0; si < stages.size(); si++) {
@@ -227,7 +231,9 @@ public final class TornadoEngine implements Engine {
             }
             for (int i = 0; i < s.layers().size(); i++) {
                 LayerGraph g = s.layers().get(i);
-                last = s.runLayer(i);
+                if (!s.ranBefore(i)) {
+                    last = s.runLayer(i);
+                }
                 if (trace.enabled()) {
                     trace.layer("attn_out", g.layer(), s.plan().fetch(last, g.attnOut(), tokens * h), tokens, h);
                 }
@@ -242,12 +248,11 @@ public final class TornadoEngine implements Engine {
                 }
                 if (trace.enabled()) {
                     trace.layer("mlp_out", g.layer(), s.plan().fetch(last, g.mlpOut(), tokens * h), tokens, h);
-                    trace.layer("layer_out", g.layer(), s.plan().fetch(last, s.shared().hidden(), tokens * h), tokens,
-                            h);
+                    trace.layer("layer_out", g.layer(), s.plan().fetch(last, g.output(), tokens * h), tokens, h);
                 }
             }
             if (si + 1 < stages.size()) {
-                float[] hidden = s.plan().fetch(last, s.shared().hidden(), tokens * h);
+                float[] hidden = s.plan().fetch(last, s.residual(), tokens * h);
                 FloatArray next = stages.get(si + 1).shared().hidden();
                 for (int i = 0; i < hidden.length; i++) {
                     next.set(i, hidden[i]);

@@ -14,20 +14,23 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import java.util.Optional;
 
 /**
- * The attention half of a layer graph (spec §4.3), residual add and post-attention norm included:
+ * The attention half of a layer (spec §4.3), residual add and post-attention norm included, from the
+ * residual stream x that enters the layer to the layer's own residual buffer y:
  *
  * <pre>
- *   input_norm          hidden, input_layernorm            --&gt; a [T, H]
+ *   input_norm          x, input_layernorm                 --&gt; a [T, H]
  *   qkv[_pK]            a, query_key_value part K          --&gt; qkv [T, (nh + 2 nkv) hd]
  *   qkv_bias            (use_qkv_bias only)                --&gt; qkv
  *   qk_norm_rope        qkv, query/key_layernorm, cos/sin  --&gt; q [T, nh hd], keys/values cache rows start..start+T
  *   attention           q, keys, values (cache, own rows)  --&gt; context [T, nh hd]
  *   attention_out[_pK]  context, dense part K              --&gt; attn_out [T, H]
  *   attention_out_bias  (use_bias only)                    --&gt; attn_out
- *   attention_residual  hidden += attn_out
- *   post_norm           hidden, post_attention_layernorm   --&gt; m [T, H]   (input of the feed-forward)
+ *   post_norm           y = x + attn_out; y, post_attention_layernorm --&gt; m [T, H]   (input of the feed-forward)
  * </pre>
  *
+ * The feed-forward adds its output to y ({@link #residual}); y is the layer's output and the next
+ * layer's x. Each layer writing its own y (instead of adding to one shared buffer) is what lets the
+ * layers of a device share one graph and still have every layer's output fetched for a trace.
  * The layer's KV cache ({@code [maxSequence, kvHeads * headDim]} keys and values) lives in this graph
  * for the life of the engine; nothing of it crosses to the host.
  */
@@ -37,8 +40,12 @@ final class AttentionTasks {
     final FloatArray attnOut;
     /** Post-attention-norm activations, the feed-forward's input. */
     final FloatArray normed;
+    /** The layer's residual stream: x + attn_out here, + mlp_out after the feed-forward (traced as {@code layer_out}). */
+    final FloatArray output;
 
-    AttentionTasks(LLaDA2Config c, LayerWeights w, SharedBuffers sh, GraphBuilder b, long maxPartBytes) {
+    /** @param input the residual stream entering the layer (declared by the caller) */
+    AttentionTasks(LLaDA2Config c, LayerWeights w, SharedBuffers sh, FloatArray input, GraphBuilder b,
+                   long maxPartBytes) {
         AttentionWeights att = w.attention();
         int hidden = c.hiddenSize();
         int hd = c.headDim();
@@ -59,7 +66,8 @@ final class AttentionTasks {
         FloatArray values = new FloatArray(sh.maxSequence() * c.kvDim());
         this.attnOut = sh.activations(hidden);
         this.normed = sh.activations(hidden);
-        b.uploadOnce(inputNorm, postNorm, qkNorm, a, qkv, q, context, keys, values, attnOut, normed);
+        this.output = sh.activations(hidden);
+        b.uploadOnce(inputNorm, postNorm, qkNorm, a, qkv, q, context, keys, values, attnOut, normed, output);
         b.uploadWeights(qkvW, denseW);
         Optional<FloatArray> qkvBias = att.qkvBias().map(FloatArray::fromArray);
         Optional<FloatArray> denseBias = att.denseBias().map(FloatArray::fromArray);
@@ -69,7 +77,7 @@ final class AttentionTasks {
         int maxT = sh.maxTokens();
 
         TaskName t = b.task(TaskName.Op.INPUT_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
-        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), sh.hidden(), inputNorm, sh.params(), a,
+        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), input, inputNorm, sh.params(), a,
                 hidden, eps);
         MatMulTasks.add(b, TaskName.Op.QKV, qkvW, a, sh.params(), sh.scale(), qkv);
         bias(b, TaskName.Op.QKV_BIAS, qkvBias, qkv, rows, sh);
@@ -85,15 +93,15 @@ final class AttentionTasks {
         MatMulTasks.add(b, TaskName.Op.ATTENTION_OUT, denseW, context, sh.params(), sh.scale(), attnOut);
         bias(b, TaskName.Op.ATTENTION_OUT_BIAS, denseBias, attnOut, hidden, sh);
         t = b.task(TaskName.Op.POST_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
-        b.graph().task(t.task(), NormKernels::addRmsNormRows, new KernelContext(), attnOut, sh.hidden(), postNorm,
-                sh.params(), normed, hidden, eps);
+        b.graph().task(t.task(), NormKernels::addRmsNormRows, new KernelContext(), attnOut, input, output,
+                postNorm, sh.params(), normed, hidden, eps);
     }
 
-    /** {@code hidden += delta} for the pass's tokens. */
-    static void residual(GraphBuilder b, TaskName.Op op, FloatArray delta, SharedBuffers sh, int width) {
+    /** {@code x += delta} for the pass's tokens (x: a layer's residual buffer). */
+    static void residual(GraphBuilder b, TaskName.Op op, FloatArray delta, FloatArray x, SharedBuffers sh,
+                         int width) {
         TaskName t = b.task(op, Grids.items(sh.maxTokens() * width));
-        b.graph().task(t.task(), ElementwiseKernels::addInPlace, new KernelContext(), delta, sh.params(), sh.hidden(),
-                width);
+        b.graph().task(t.task(), ElementwiseKernels::addInPlace, new KernelContext(), delta, sh.params(), x, width);
     }
 
     private static void bias(GraphBuilder b, TaskName.Op op, Optional<FloatArray> bias, FloatArray y, int width,

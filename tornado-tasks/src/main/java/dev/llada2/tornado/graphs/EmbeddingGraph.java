@@ -2,33 +2,32 @@ package dev.llada2.tornado.graphs;
 
 import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.kernels.EmbeddingKernels;
-import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 
 /**
- * The first graph of a forward pass on the embedding's device.
+ * The embedding lookup, at the start of the first graph of a pass on the embedding's device (the
+ * graph that also holds the device's first layers, or a graph of its own when the first layer is
+ * split around a host step).
  *
  * <pre>
  *   host --params (EVERY_EXECUTION)--&gt;  params
  *   host --once--&gt; word_embeddings parts, scale, hidden (zeros)
  *
  *   gather[_pK]:  params.token ids, word_embeddings part K  --&gt;  hidden [T, H]
- *
- *   kept on device for the layer graphs: params, hidden, scale
  * </pre>
  *
  * One task per part of the embedding table (one part unless the table exceeds the device's largest
- * buffer).
+ * buffer). {@code hidden} is the residual stream entering layer 0; no layer writes it, so it holds
+ * the embeddings until the next pass (a trace fetches it after the graph).
  */
-public final class EmbeddingGraph {
+final class EmbeddingGraph {
 
     private EmbeddingGraph() {
     }
 
-    public static BuiltGraph build(DeviceMatrix embeddings, SharedBuffers shared, GridScheduler grids) {
-        GraphBuilder b = new GraphBuilder(TaskName.EMBEDDING_GRAPH, grids)
-                .uploadEach(shared.params())
-                .uploadOnce(shared.scale(), shared.hidden());
+    /** Declares params, scale, hidden and the table in {@code b} (a new graph) and adds the gather tasks. */
+    static void add(GraphBuilder b, DeviceMatrix embeddings, SharedBuffers shared) {
+        b.uploadEach(shared.params()).uploadOnce(shared.scale(), shared.hidden());
         int width = embeddings.cols();
         for (int p = 0; p < embeddings.parts().size(); p++) {
             DeviceMatrix.Part part = embeddings.parts().get(p);
@@ -37,6 +36,5 @@ public final class EmbeddingGraph {
             b.graph().task(t.task(), EmbeddingKernels::gather, new KernelContext(), part.words(), shared.params(),
                     shared.scale(), shared.hidden(), width, embeddings.format(), part.firstRow(), part.rows());
         }
-        return b.keepOnDevice(shared.params(), shared.hidden(), shared.scale()).build();
     }
 }

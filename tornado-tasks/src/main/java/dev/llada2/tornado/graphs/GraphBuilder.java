@@ -54,6 +54,7 @@ public final class GraphBuilder {
     private final List<String> tasks = new ArrayList<>();
     private final Set<TornadoNativeArray> declared = Collections.newSetFromMap(new IdentityHashMap<>());
     private long deviceBytes;
+    private String scope = "";
 
     public GraphBuilder(String name, GridScheduler grids) {
         this.name = name;
@@ -111,9 +112,18 @@ public final class GraphBuilder {
         return this;
     }
 
+    /**
+     * Prefixes the ids of the tasks named from now on (a layer's tasks in a graph of several layers:
+     * {@link TaskName#layerScope}); "" for none.
+     */
+    public GraphBuilder scope(String prefix) {
+        this.scope = prefix;
+        return this;
+    }
+
     /** Names the next task of {@code op} (part {@code part}) and registers its grid. */
     public TaskName task(TaskName.Op op, int part, WorkerGrid grid) {
-        TaskName t = TaskName.of(name, op, part);
+        TaskName t = TaskName.of(name, scope, op, part);
         grids.addWorkerGrid(t.qualified(), grid);
         tasks.add(t.task());
         return t;

@@ -14,11 +14,12 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * The last graph of a pass: final norm and the LM head on the requested rows only.
  *
  * <pre>
- *   from the last layer graph (or from itself, when run again for more rows): params, hidden, scale
+ *   from the graph of the last layer (or from itself, when run again for more rows): params, y (the
+ *     last layer's output), scale
  *   host --head rows (EVERY_EXECUTION)--&gt; head_rows [count, rows...]
  *   host --once--&gt; model.norm, lm_head parts, scratch
  *
- *   final_norm       hidden, model.norm                 --&gt; final_hidden [T, H]
+ *   final_norm       y, model.norm                      --&gt; final_hidden [T, H]
  *   gather_rows      final_hidden, head_rows            --&gt; rows [R, H]
  *   lm_head[_pK]     rows, lm_head part K               --&gt; logits [R, V]   (stays on the device)
  *   greedy_partial   logits                             --&gt; per (row, 4096-entry chunk): max, argmax, sum exp
@@ -42,8 +43,9 @@ public final class HeadGraph {
     private final FloatArray finalHidden;
     private final int maxRows;
 
-    public HeadGraph(LLaDA2Config c, float[] finalNorm, DeviceMatrix lmHead, SharedBuffers sh, int maxRows,
-                     GridScheduler grids) {
+    /** @param residual the last layer's output */
+    public HeadGraph(LLaDA2Config c, float[] finalNorm, DeviceMatrix lmHead, SharedBuffers sh, FloatArray residual,
+                     int maxRows, GridScheduler grids) {
         this.maxRows = maxRows;
         int hidden = c.hiddenSize();
         int vocab = lmHead.rows();
@@ -60,12 +62,12 @@ public final class HeadGraph {
         confidence = new FloatArray(maxRows);
 
         GraphBuilder b = new GraphBuilder(TaskName.HEAD_GRAPH, grids)
-                .consume(sh.params(), sh.hidden(), sh.scale())
+                .consume(sh.params(), residual, sh.scale())
                 .uploadEach(headRows)
                 .uploadOnce(norm, finalHidden, rows, logits, partMax, partArg, partSum, tokens, confidence)
                 .uploadWeights(lmHead);
         TaskName t = b.task(TaskName.Op.FINAL_NORM, Grids.groups(sh.maxTokens(), Grids.normThreads(hidden)));
-        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), sh.hidden(), norm, sh.params(),
+        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), residual, norm, sh.params(),
                 finalHidden, hidden, c.rmsNormEps());
         t = b.task(TaskName.Op.GATHER_ROWS, Grids.items(maxRows * hidden));
         b.graph().task(t.task(), HeadKernels::gatherRows, new KernelContext(), finalHidden, headRows, rows, hidden);
@@ -76,7 +78,7 @@ public final class HeadGraph {
         t = b.task(TaskName.Op.GREEDY_COMBINE, Grids.items(maxRows));
         b.graph().task(t.task(), HeadKernels::greedyCombine, new KernelContext(), partMax, partArg, partSum, headRows,
                 tokens, confidence, chunks);
-        b.keepOnDevice(sh.params(), sh.hidden(), sh.scale())
+        b.keepOnDevice(sh.params(), residual, sh.scale())
                 .downloadOnDemand(tokens, confidence, logits, finalHidden);
         built = b.build();
     }

@@ -20,10 +20,10 @@ import java.util.List;
  *
  * <pre>
  *   layer&lt;l&gt;_mlp               (runs once)
- *     from layer&lt;l&gt;_attention: params, hidden, scale, cos/sin, m
+ *     from layer&lt;l&gt;_attention: params, y (the layer's residual buffer), scale, cos/sin, m
  *     {@link MoeTasks} without the combine: router --&gt; topk_idx, topk_weight; the device-resident
  *       experts --&gt; their slots of slot_out; shared expert --&gt; shared_out
- *     kept for the next graph: params, hidden, scale, cos/sin, shared_out, slot_out (if it wrote any)
+ *     kept for the next graph: params, y, scale, cos/sin, shared_out, slot_out (if it wrote any)
  *   ---- the graph ends; the host fetches (partial transfers, device --&gt; host):
  *     topk_idx, topk_weight                       8 T k bytes
  *     the rows of m of the U tokens that chose at least one host expert (one transfer per run of
@@ -36,8 +36,8 @@ import java.util.List;
  *     kept for the next graph (itself, or the combine): everything it received
  *   layer&lt;l&gt;_mlp_combine
  *     combine         slot_out in slot order + shared_out --&gt; mlp_out (the all-on-device order)
- *     mlp_residual    hidden += mlp_out
- *     kept for the next layer: params, hidden, scale, cos/sin
+ *     mlp_residual    y += mlp_out
+ *     kept for the next layer: params, y, scale, cos/sin
  * </pre>
  *
  * What crosses per pass of T tokens for such a layer (k = experts per token, H = hidden size, U and
@@ -57,14 +57,15 @@ public final class HostExpertGraphs {
     private final int chunkRows;
     private final int hidden;
 
-    HostExpertGraphs(LLaDA2Config c, int layer, MoeTasks moe, FloatArray mlpOut, SharedBuffers sh,
+    /** @param y the layer's residual buffer (x + attn_out when the graphs start) */
+    HostExpertGraphs(LLaDA2Config c, int layer, MoeTasks moe, FloatArray mlpOut, FloatArray y, SharedBuffers sh,
                      GridScheduler grids) {
         this.hidden = c.hiddenSize();
         this.chunkRows = sh.maxTokens();
         this.rows = new FloatArray(chunkRows * hidden);
         this.map = new IntArray(1 + chunkRows);
         // what the three graphs hand on: the shared buffers, shared_out, and slot_out once written
-        List<TornadoNativeArray> carried = new ArrayList<>(List.of(sh.params(), sh.hidden(), sh.scale(),
+        List<TornadoNativeArray> carried = new ArrayList<>(List.of(sh.params(), y, sh.scale(),
                 sh.rope().cos(), sh.rope().sin()));
         moe.sharedOut().ifPresent(carried::add);
 
@@ -85,8 +86,8 @@ public final class HostExpertGraphs {
                 .consume(array(carried))
                 .uploadOnce(mlpOut);
         moe.combine(f, sh, mlpOut, hidden);
-        AttentionTasks.residual(f, TaskName.Op.MLP_RESIDUAL, mlpOut, sh, hidden);
-        this.combine = f.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin())
+        AttentionTasks.residual(f, TaskName.Op.MLP_RESIDUAL, mlpOut, y, sh, hidden);
+        this.combine = f.keepOnDevice(sh.params(), y, sh.scale(), sh.rope().cos(), sh.rope().sin())
                 .downloadOnDemand(mlpOut)
                 .build();
     }

@@ -11,134 +11,136 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The graph of one decoder layer, {@code h += attention(rmsnorm(h)); h += ffn(rmsnorm(h))}: one graph
- * execution (one host synchronisation) per layer and pass. TornadoVM 5.2 compiles each graph into a
- * bytecode buffer of {@code -Dtornado.tvm.maxbytecodesize} bytes, 4096 by default, which a whole MoE
- * layer with split weights can exceed; {@link GraphBuilder} raises the default.
+ * One decoder layer, {@code y = x + attention(rmsnorm(x)); y += ffn(rmsnorm(y))}, from the residual
+ * stream x that enters it to its own residual buffer y (the next layer's x). Either as tasks in a
+ * graph that holds several layers of a device ({@link StageGraphs}: no host synchronisation between
+ * them), task ids prefixed {@code layer<l>_}:
  *
  * <pre>
- *   layer&lt;l&gt;
- *     from the previous graph (consumeFromDevice): params, hidden, scale, cos/sin
- *       (a pipeline stage's first graph instead uploads params and hidden every pass and owns scale;
- *        the first layer of a device owns cos/sin)
- *     host --once--&gt; attention and feed-forward weights, this layer's KV cache, scratch
- *     {@link AttentionTasks}: hidden --&gt; attn_out; hidden += attn_out; hidden --&gt; m (post-attention norm)
- *     {@link DenseMlpTasks} (dense layer) or {@link MoeTasks} (MoE layer): m --&gt; mlp_out
- *     mlp_residual: hidden += mlp_out
- *     kept for the next graph: params, hidden, scale, cos/sin
+ *   {@link AttentionTasks}: x --&gt; attn_out; y = x + attn_out; y --&gt; m (post-attention norm)
+ *   {@link DenseMlpTasks} (dense layer) or {@link MoeTasks} (MoE layer): m --&gt; mlp_out
+ *   mlp_residual: y += mlp_out
  * </pre>
  *
- * A MoE layer with routed experts in host memory keeps the split in two graphs, followed by the
- * graphs of {@link HostExpertGraphs} (the host computes between them):
+ * or, for a MoE layer with routed experts away from the device (host memory, other TornadoVM
+ * devices), as graphs of its own with the host step between them, followed by the graphs of
+ * {@link HostExpertGraphs}:
  *
  * <pre>
  *   layer&lt;l&gt;_attention
- *     from the previous graph (consumeFromDevice): params, hidden, scale, cos/sin
- *       (a pipeline stage's first graph instead uploads params and hidden every pass and owns scale;
- *        the first layer of a device owns cos/sin)
+ *     entry declared by {@link StageGraphs} (x from the previous graph, or uploaded at a stage start)
  *     host --once--&gt; attention weights, this layer's KV cache, scratch
- *     {@link AttentionTasks}: hidden --&gt; attn_out; hidden += attn_out; hidden --&gt; m (post-attention norm)
- *     kept for the next graph: params, hidden, scale, cos/sin, m
+ *     {@link AttentionTasks}: x --&gt; attn_out; y = x + attn_out; y --&gt; m
+ *     kept for the next graph: params, y, scale, cos/sin, m
  *
  *   layer&lt;l&gt;_mlp
- *     from layer&lt;l&gt;_attention: params, hidden, scale, cos/sin, m
+ *     from layer&lt;l&gt;_attention: params, y, scale, cos/sin, m
  *     host --once--&gt; feed-forward weights, scratch
  *     {@link MoeTasks}: router, device experts, shared expert (no combine)
- *     kept for the next graph: params, hidden, scale, cos/sin, shared_out, slot_out
+ *     kept for the next graph: params, y, scale, cos/sin, shared_out, slot_out
  * </pre>
  *
- * Fetched only when tracing (UNDER_DEMAND): attn_out, mlp_out, hidden and the router outputs, after
- * the layer's graph (or the graph that wrote them). Nothing crosses to the host in a normal pass; with
- * host-resident experts the router outputs and some rows of m do (see {@link HostExpertGraphs}).
+ * Fetched only when tracing (UNDER_DEMAND): attn_out, mlp_out, y and the router outputs, after the
+ * graph that wrote them. Nothing crosses to the host in a normal pass; with experts away from the
+ * device the router outputs and some rows of m do (see {@link HostExpertGraphs}).
  */
 public final class LayerGraph {
 
-    /** How a layer gets the buffers shared by the graphs of its device. */
-    public enum Entry {
-        /** Layer 0 after the embedding graph: consumes params/hidden/scale, owns the RoPE tables. */
-        AFTER_EMBEDDING,
-        /** Any later layer on the same device: consumes everything from the previous layer's graph. */
-        AFTER_LAYER,
-        /** First layer of a later pipeline stage: the host uploads params and hidden every pass. */
-        STAGE_START
-    }
-
     private final int layer;
-    private final BuiltGraph first;
-    private final Optional<BuiltGraph> feedForward;
+    private final List<BuiltGraph> graphs;
     private final FloatArray attnOut;
     private final FloatArray mlpOut;
+    private final FloatArray output;
     private final Optional<MoeTasks> moe;
     private final Optional<HostExpertGraphs> hostExperts;
     private final FloatArray normed;
 
+    private LayerGraph(int layer, List<BuiltGraph> graphs, AttentionTasks attention, FloatArray mlpOut,
+                       Optional<MoeTasks> moe, Optional<HostExpertGraphs> hostExperts) {
+        this.layer = layer;
+        this.graphs = graphs;
+        this.attnOut = attention.attnOut;
+        this.normed = attention.normed;
+        this.output = attention.output;
+        this.mlpOut = mlpOut;
+        this.moe = moe;
+        this.hostExperts = hostExperts;
+    }
+
     /**
-     * @param onHost for a MoE layer, per routed expert whether it lives in host memory (see
-     *               {@link HostExpertGraphs}); null when every expert is on the device
+     * The whole layer as tasks of {@code b}, a graph that the caller opened (params, x, scale and the
+     * RoPE tables declared) and closes; the layer declares its weights, cache and scratch and, for
+     * traces, attn_out, mlp_out and the router outputs as fetchable.
+     *
+     * @param input the residual stream x entering the layer
      */
-    public LayerGraph(LLaDA2Config c, LayerWeights w, SharedBuffers sh, Entry entry, long maxPartBytes,
-                      GridScheduler grids, boolean[] onHost) {
-        this.layer = w.index();
-        boolean split = w.ffn() instanceof MoeWeights && onHost != null;
-        GraphBuilder a = new GraphBuilder(split ? TaskName.attentionGraph(layer) : TaskName.layerGraph(layer), grids);
-        switch (entry) {
-            case AFTER_EMBEDDING -> a.consume(sh.params(), sh.hidden(), sh.scale())
-                    .uploadOnce(sh.rope().cos(), sh.rope().sin());
-            case AFTER_LAYER -> a.consume(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin());
-            case STAGE_START -> a.uploadEach(sh.params(), sh.hidden())
-                    .uploadOnce(sh.scale(), sh.rope().cos(), sh.rope().sin());
-        }
-        AttentionTasks attentionTasks = new AttentionTasks(c, w, sh, a, maxPartBytes);
-        this.attnOut = attentionTasks.attnOut;
-        this.normed = attentionTasks.normed;
-        this.mlpOut = sh.activations(c.hiddenSize());
-        if (split) {
-            MoeWeights m = (MoeWeights) w.ffn();
-            this.first = a.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin(),
-                    normed).downloadOnDemand(attnOut).build();
-            GraphBuilder f = new GraphBuilder(TaskName.feedForwardGraph(layer), grids)
-                    .consume(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin(), normed);
-            MoeTasks tasks = new MoeTasks(c, layer, m, normed, null, sh, f, maxPartBytes, onHost);
-            f.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin());
-            tasks.sharedOut().ifPresent(f::keepOnDevice);
-            if (tasks.residentExperts()) {
-                f.keepOnDevice(tasks.slotOut());
-            }
-            this.moe = Optional.of(tasks);
-            this.feedForward = Optional.of(f.downloadOnDemand(normed, tasks.routerLogits(), tasks.topIdx(),
-                    tasks.topWeight()).build());
-            this.hostExperts = Optional.of(new HostExpertGraphs(c, layer, tasks, mlpOut, sh, grids));
-            return;
-        }
-        GraphBuilder f = a.uploadOnce(mlpOut);
-        this.moe = switch (w.ffn()) {
+    static LayerGraph inGraph(LLaDA2Config c, LayerWeights w, SharedBuffers sh, FloatArray input, GraphBuilder b,
+                              long maxPartBytes) {
+        int layer = w.index();
+        b.scope(TaskName.layerScope(layer));
+        AttentionTasks attention = new AttentionTasks(c, w, sh, input, b, maxPartBytes);
+        FloatArray mlpOut = sh.activations(c.hiddenSize());
+        b.uploadOnce(mlpOut);
+        Optional<MoeTasks> moe = switch (w.ffn()) {
             case DenseMlp dense -> {
-                DenseMlpTasks.add(f, dense.mlp(), normed, mlpOut, sh, maxPartBytes, TaskName.Op.MLP_GATE_UP,
-                        TaskName.Op.MLP_DOWN);
+                DenseMlpTasks.add(b, dense.mlp(), attention.normed, mlpOut, sh, maxPartBytes,
+                        TaskName.Op.MLP_GATE_UP, TaskName.Op.MLP_DOWN);
                 yield Optional.empty();
             }
-            case MoeWeights m -> Optional.of(new MoeTasks(c, layer, m, normed, mlpOut, sh, f, maxPartBytes, null));
+            case MoeWeights m -> Optional.of(new MoeTasks(c, layer, m, attention.normed, mlpOut, sh, b,
+                    maxPartBytes, null));
         };
-        AttentionTasks.residual(f, TaskName.Op.MLP_RESIDUAL, mlpOut, sh, c.hiddenSize());
-        f.keepOnDevice(sh.params(), sh.hidden(), sh.scale(), sh.rope().cos(), sh.rope().sin())
-                .downloadOnDemand(attnOut, mlpOut);
-        moe.ifPresent(x -> f.downloadOnDemand(x.routerLogits(), x.topIdx(), x.topWeight()));
-        this.first = f.build();
-        this.feedForward = Optional.empty();
-        this.hostExperts = Optional.empty();
+        AttentionTasks.residual(b, TaskName.Op.MLP_RESIDUAL, mlpOut, attention.output, sh, c.hiddenSize());
+        b.scope("").downloadOnDemand(attention.attnOut, mlpOut);
+        moe.ifPresent(x -> b.downloadOnDemand(x.routerLogits(), x.topIdx(), x.topWeight()));
+        return new LayerGraph(layer, List.of(), attention, mlpOut, moe, Optional.empty());
+    }
+
+    /**
+     * A MoE layer whose routed experts are partly or wholly away from the device: its attention graph
+     * ({@code attention}, opened by the caller: entry buffers declared, named
+     * {@link TaskName#attentionGraph}), then graphs of its own.
+     *
+     * @param input  the residual stream x entering the layer
+     * @param onHost per routed expert, whether it lives away from the device (see {@link HostExpertGraphs})
+     */
+    static LayerGraph split(LLaDA2Config c, LayerWeights w, SharedBuffers sh, FloatArray input, GraphBuilder attention,
+                            long maxPartBytes, GridScheduler grids, boolean[] onHost) {
+        int layer = w.index();
+        MoeWeights m = (MoeWeights) w.ffn();
+        AttentionTasks tasks = new AttentionTasks(c, w, sh, input, attention, maxPartBytes);
+        FloatArray y = tasks.output;
+        BuiltGraph first = attention.keepOnDevice(sh.params(), y, sh.scale(), sh.rope().cos(), sh.rope().sin(),
+                tasks.normed).downloadOnDemand(tasks.attnOut).build();
+        GraphBuilder f = new GraphBuilder(TaskName.feedForwardGraph(layer), grids)
+                .consume(sh.params(), y, sh.scale(), sh.rope().cos(), sh.rope().sin(), tasks.normed);
+        MoeTasks moe = new MoeTasks(c, layer, m, tasks.normed, null, sh, f, maxPartBytes, onHost);
+        f.keepOnDevice(sh.params(), y, sh.scale(), sh.rope().cos(), sh.rope().sin());
+        moe.sharedOut().ifPresent(f::keepOnDevice);
+        if (moe.residentExperts()) {
+            f.keepOnDevice(moe.slotOut());
+        }
+        BuiltGraph feedForward = f.downloadOnDemand(tasks.normed, moe.routerLogits(), moe.topIdx(), moe.topWeight())
+                .build();
+        FloatArray mlpOut = sh.activations(c.hiddenSize());
+        HostExpertGraphs host = new HostExpertGraphs(c, layer, moe, mlpOut, y, sh, grids);
+        return new LayerGraph(layer, List.of(first, feedForward, host.slotsIn(), host.combine()), tasks, mlpOut,
+                Optional.of(moe), Optional.of(host));
     }
 
     public int layer() {
         return layer;
     }
 
-    /** Every graph of the layer, in execution order: the whole layer, or with host-resident experts four. */
+    /**
+     * The graphs of its own, in execution order: none for a layer inside a graph of several layers;
+     * with experts away from the device four (attention, router and device experts, host slots, combine).
+     */
     public List<BuiltGraph> graphs() {
-        return hostExperts.map(x -> List.of(first, feedForward.orElseThrow(), x.slotsIn(), x.combine()))
-                .orElse(List.of(first));
+        return graphs;
     }
 
-    /** The graphs after {@link #feedForward()} when some routed experts live in host memory. */
+    /** The graphs after the router graph when some routed experts live away from the device. */
     public Optional<HostExpertGraphs> hostExperts() {
         return hostExperts;
     }
@@ -148,17 +150,22 @@ public final class LayerGraph {
         return normed;
     }
 
-    /** {@code attn_out} of the last pass (valid after fetching from the result of the layer's first graph). */
+    /** {@code attn_out} of the last pass (fetchable after the graph that holds the layer's attention). */
     public FloatArray attnOut() {
         return attnOut;
     }
 
     /**
-     * {@code mlp_out} of the last pass (valid after fetching from the result of the layer's graph, or of
-     * the combine graph with host-resident experts).
+     * {@code mlp_out} of the last pass (fetchable after the layer's graph, or after the combine graph
+     * with experts away from the device).
      */
     public FloatArray mlpOut() {
         return mlpOut;
+    }
+
+    /** The layer's output, the residual stream after it {@code [T, H]} (traced as {@code layer_out}). */
+    public FloatArray output() {
+        return output;
     }
 
     /** Router outputs of a MoE layer. */

@@ -7,12 +7,14 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * The buffers that travel through all graphs of one device, in execution order: the pass's params,
- * the residual stream, the weight-decode table and the RoPE tables. Everything else (weights, KV
- * caches, per-layer scratch) belongs to one graph.
+ * The buffers that travel through the graphs of one device, in execution order: the pass's params,
+ * the residual stream entering the device's first layer, the weight-decode table and the RoPE
+ * tables. Everything else (weights, KV caches, each layer's residual buffer and scratch) belongs to
+ * one graph.
  *
  * @param params       {@link ForwardParams} layout, uploaded once per pass
- * @param hidden       the residual stream {@code h [paddedTokens, hidden]}
+ * @param hidden       the residual stream entering the first layer {@code h [paddedTokens, hidden]}: the
+ *                     embeddings, or what the previous pipeline stage handed on
  * @param scale        {@link WeightDecode#scaleTable()}
  * @param rope         cos/sin tables
  * @param maxTokens    tokens per pass the buffers hold

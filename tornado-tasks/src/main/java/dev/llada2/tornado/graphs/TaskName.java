@@ -3,11 +3,13 @@ package dev.llada2.tornado.graphs;
 /**
  * The name of a task: its graph and its id inside the graph. The graph builders name tasks with it
  * and register their grids under {@link #qualified()}, so a task and its grid cannot disagree.
- * Graph names follow the model: {@code embedding}, {@code layer<l>} (a whole layer), {@code head}; a
- * MoE layer with routed experts in host memory is {@code layer<l>_attention}, {@code layer<l>_mlp},
- * {@code layer<l>_mlp_host_in} and {@code layer<l>_mlp_combine} instead, and the experts another
- * TornadoVM device holds for it run in that device's {@code layer<l>_peer_experts}; task ids follow
- * the operation, with {@code _p<k>} for the k-th part of a weight split across device buffers.
+ * Graph names follow the model: {@code embedding_layers<a>_<b>} (the embedding and whole layers a..b
+ * of a device in one graph; {@code layers<a>_<b>} without the embedding, {@code embedding} alone), {@code
+ * head}; a MoE layer with routed experts away from its device is {@code layer<l>_attention}, {@code
+ * layer<l>_mlp}, {@code layer<l>_mlp_host_in} and {@code layer<l>_mlp_combine} instead, and the experts
+ * another TornadoVM device holds for it run in that device's {@code layer<l>_peer_experts}. Task ids
+ * follow the operation, with {@code layer<l>_} in front inside a graph of several layers and {@code
+ * _p<k>} behind for the k-th part of a weight split across device buffers.
  */
 public record TaskName(String graph, String task) {
 
@@ -29,9 +31,17 @@ public record TaskName(String graph, String task) {
     public static final String EMBEDDING_GRAPH = "embedding";
     public static final String HEAD_GRAPH = "head";
 
-    /** The whole of layer {@code layer} in one graph (attention and feed-forward). */
-    public static String layerGraph(int layer) {
-        return "layer" + layer;
+    /**
+     * Whole layers {@code first..last} (attention and feed-forward) in one graph, with the embedding in
+     * front when {@code embedding}.
+     */
+    public static String layersGraph(int first, int last, boolean embedding) {
+        return (embedding ? EMBEDDING_GRAPH + "_" : "") + "layers" + first + "_" + last;
+    }
+
+    /** The prefix of a layer's task ids inside a graph of several layers. */
+    public static String layerScope(int layer) {
+        return "layer" + layer + "_";
     }
 
     /** The attention half of layer {@code layer} (norms, QKV, RoPE, attention, output projection). */
@@ -71,7 +81,12 @@ public record TaskName(String graph, String task) {
 
     /** Part {@code part} of an operation whose weight is split; part 0 keeps the plain name. */
     public static TaskName of(String graph, Op op, int part) {
-        return new TaskName(graph, part == 0 ? op.id() : op.id() + "_p" + part);
+        return of(graph, "", op, part);
+    }
+
+    /** As {@link #of(String, Op, int)}, the id prefixed by {@code scope} (e.g. {@link #layerScope}). */
+    public static TaskName of(String graph, String scope, Op op, int part) {
+        return new TaskName(graph, scope + (part == 0 ? op.id() : op.id() + "_p" + part));
     }
 
     /** {@code graph.task}: the key of the task's grid in the {@code GridScheduler}. */

@@ -54,16 +54,18 @@ public final class NormKernels {
     }
 
     /**
-     * The residual add fused with the norm that follows it: {@code x += delta}, then rows
-     * {@code t < counts[0]} of the new {@code x} normalised into {@code out}, in one pass over the row
-     * instead of an elementwise launch and a norm launch. Each thread normalises the elements it wrote,
+     * The residual add fused with the norm that follows it: {@code sum = x + delta}, then rows
+     * {@code t < counts[0]} of {@code sum} normalised into {@code out}, in one pass over the row instead
+     * of an elementwise launch and a norm launch. The sum goes to its own buffer, so the residual stream
+     * that entered the layer ({@code x}) survives the layer: every layer of a device runs in one graph,
+     * and a trace fetches each layer's output after it. Each thread normalises the elements it wrote,
      * so no barrier is needed between the add and the output; the arithmetic is that of
      * {@code ElementwiseKernels.addInPlace} followed by {@link #rmsNormRows}, bit for bit.
      *
      * <p>Grid: as {@link #rmsNormRows}.
      */
-    public static void addRmsNormRows(KernelContext context, FloatArray delta, FloatArray x, FloatArray weight,
-                                      IntArray counts, FloatArray out, int width, float eps) {
+    public static void addRmsNormRows(KernelContext context, FloatArray delta, FloatArray x, FloatArray sum,
+                                      FloatArray weight, IntArray counts, FloatArray out, int width, float eps) {
         int row = context.groupIdx;
         int lid = context.localIdx;
         int threads = context.localGroupSizeX;
@@ -73,7 +75,7 @@ public final class NormKernels {
             float ss = 0f;
             for (int k = lid; k < width; k += threads) {
                 float v = x.get(base + k) + delta.get(base + k);
-                x.set(base + k, v);
+                sum.set(base + k, v);
                 ss += v * v;
             }
             partial[lid] = ss;
@@ -86,7 +88,7 @@ public final class NormKernels {
             }
             float inv = 1.0f / TornadoMath.sqrt(partial[0] / width + eps);
             for (int k = lid; k < width; k += threads) {
-                out.set(base + k, weight.get(k) * (x.get(base + k) * inv));
+                out.set(base + k, weight.get(k) * (sum.get(base + k) * inv));
             }
         }
     }

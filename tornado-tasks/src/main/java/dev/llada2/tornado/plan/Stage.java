@@ -8,11 +8,11 @@ import dev.llada2.tornado.TornadoDevices;
 import dev.llada2.tornado.TornadoEngineOptions;
 import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.graphs.BuiltGraph;
-import dev.llada2.tornado.graphs.EmbeddingGraph;
 import dev.llada2.tornado.graphs.HeadGraph;
 import dev.llada2.tornado.graphs.LayerGraph;
 import dev.llada2.tornado.graphs.MoeTasks;
 import dev.llada2.tornado.graphs.SharedBuffers;
+import dev.llada2.tornado.graphs.StageGraphs;
 import dev.llada2.weights.DenseMlp;
 import dev.llada2.weights.LLaDA2Weights;
 import dev.llada2.weights.LayerWeights;
@@ -22,8 +22,8 @@ import dev.llada2.weights.MoeWeights;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -45,11 +45,13 @@ public final class Stage implements AutoCloseable {
     private final int firstLayer;
     private final List<LayerGraph> layers;
     private final Optional<HeadGraph> head;
+    private final FloatArray residual;
     private final DevicePlan plan;
     private final int[] layerGraph;
 
     private Stage(DeviceId device, DeviceInfo info, SharedBuffers shared, boolean hasEmbedding, int firstLayer,
-                  List<LayerGraph> layers, Optional<HeadGraph> head, DevicePlan plan, int[] layerGraph) {
+                  List<LayerGraph> layers, Optional<HeadGraph> head, FloatArray residual, DevicePlan plan,
+                  int[] layerGraph) {
         this.device = device;
         this.info = info;
         this.shared = shared;
@@ -57,6 +59,7 @@ public final class Stage implements AutoCloseable {
         this.firstLayer = firstLayer;
         this.layers = layers;
         this.head = head;
+        this.residual = residual;
         this.plan = plan;
         this.layerGraph = layerGraph;
     }
@@ -80,33 +83,17 @@ public final class Stage implements AutoCloseable {
 
         SharedBuffers shared = SharedBuffers.allocate(c, o.maxTokens(), o.maxSequence());
         GridScheduler grids = new GridScheduler();
-        List<BuiltGraph> graphs = new ArrayList<>();
-        if (embedding) {
-            graphs.add(EmbeddingGraph.build(DeviceMatrix.upload(w.embeddings(), maxPart), shared, grids));
-        }
-        List<LayerGraph> layers = new ArrayList<>();
-        int[] layerGraph = new int[span.size()];
-        for (LayerWeights l : span) {
-            LayerGraph.Entry entry = l.index() > firstLayer ? LayerGraph.Entry.AFTER_LAYER
-                    : embedding ? LayerGraph.Entry.AFTER_EMBEDDING : LayerGraph.Entry.STAGE_START;
-            LayerGraph g = new LayerGraph(c, l, shared, entry, maxPart, grids, onHost[l.index()]);
-            layerGraph[layers.size()] = graphs.size();
-            layers.add(g);
-            graphs.addAll(g.graphs());
-        }
-        Optional<HeadGraph> head = Optional.empty();
-        if (withHead) {
-            head = Optional.of(new HeadGraph(c, w.finalNorm(), DeviceMatrix.upload(w.lmHead(), maxPart), shared,
-                    o.headRows(), grids));
-            graphs.add(head.get().built());
-        }
+        StageGraphs built = StageGraphs.build(w, firstLayer, endLayer, embedding, withHead, shared, onHost, maxPart,
+                o.headRows(), grids);
+        List<BuiltGraph> graphs = built.graphs();
         long weights = budget.total();
         long resident = graphs.stream().mapToLong(g -> g.uploadOnceBytes() + g.uploadEachBytes()).sum();
         budget.add("the KV caches (" + o.maxSequence() + " positions), activations (" + o.maxTokens()
                 + " tokens per pass) and tables", Math.max(0, resident - weights), 0);
         DevicePlan plan = new DevicePlan(graphs, grids, tornadoDevice, device + " (" + info.name() + ")", stats,
                 o.profile());
-        return new Stage(device, info, shared, embedding, firstLayer, List.copyOf(layers), head, plan, layerGraph);
+        return new Stage(device, info, shared, embedding, firstLayer, List.copyOf(built.layers()), built.head(),
+                built.residual(), plan, built.layerGraph());
     }
 
     /** The largest weight buffer the engine makes on a device. */
@@ -196,13 +183,28 @@ public final class Stage implements AutoCloseable {
         return plan;
     }
 
+    /** The residual stream after the stage's last layer: the head's input, what a pipeline hands on. */
+    public FloatArray residual() {
+        return residual;
+    }
+
+    /** Runs the stage's first graph: the embedding and the layers that share its graph. */
     public TornadoExecutionResult runEmbedding() {
         return plan.execute(0);
     }
 
     /**
-     * Runs the first graph of the stage's i-th layer (layer {@code firstLayer + i}): the whole layer, or
-     * with host-resident experts its attention graph.
+     * Whether the stage's i-th layer (layer {@code firstLayer + i}) runs in a graph that has already run
+     * in this pass when its turn comes: the graph of the embedding or of the layer before it.
+     */
+    public boolean ranBefore(int i) {
+        return i == 0 ? hasEmbedding && layerGraph[0] == 0 : layerGraph[i] == layerGraph[i - 1];
+    }
+
+    /**
+     * Runs the first graph of the stage's i-th layer (layer {@code firstLayer + i}), unless
+     * {@link #ranBefore}: the graph of the run of whole layers it starts, or with experts away from the
+     * device its attention graph.
      */
     public TornadoExecutionResult runLayer(int i) {
         return plan.execute(layerGraph[i]);
