@@ -20,7 +20,6 @@ import dev.llada2.weights.RandomCheckpoint;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TornadoProfilerResult;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
@@ -31,6 +30,7 @@ import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 
 import static dev.llada2.backend.DeviceMeasurement.BLOCK_TOKENS;
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * Measures a TornadoVM device for the figures a hardware profile can carry ({@code bandwidth_gbps},
@@ -107,8 +107,8 @@ public final class TornadoDeviceProfiler {
         List<BuiltGraph> graphs = new ArrayList<>();
         GraphBuilder stream = new GraphBuilder("measure_stream", grids).uploadEach(data);
         TaskName t = stream.task(TaskName.Op.STREAM_READ, Grids.groups(sums.getSize(), Grids.STREAM_THREADS));
-        stream.graph().task(t.task(), StreamKernels::sum, new KernelContext(), data, sums, n);
-        stream.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, sums);
+        stream.add(createPackage(t.task(), StreamKernels::sum, new KernelContext(), data, sums, n));
+        stream.downloadEach(sums);
         graphs.add(stream.build());
         List<DeviceMeasurement.MatMulShape> blocks = DeviceMeasurement.blockShapes(shapes);
         SplittableRandom random = new SplittableRandom(42);

@@ -8,10 +8,11 @@ import dev.llada2.tornado.kernels.NormKernels;
 import dev.llada2.tornado.kernels.RopeKernels;
 import dev.llada2.weights.AttentionWeights;
 import dev.llada2.weights.LayerWeights;
-import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.util.Optional;
+
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * The attention half of a layer (spec §4.3), residual add and post-attention norm included, from the
@@ -40,7 +41,7 @@ final class AttentionTasks {
     final FloatArray attnOut;
     /** Post-attention-norm activations, the feed-forward's input. */
     final FloatArray normed;
-    /** The layer's residual stream: x + attn_out here, + mlp_out after the feed-forward (traced as {@code layer_out}). */
+    /** The layer's residual stream y: x + attn_out here, + mlp_out after the feed-forward ({@code layer_out}). */
     final FloatArray output;
 
     /** @param input the residual stream entering the layer (declared by the caller) */
@@ -68,48 +69,50 @@ final class AttentionTasks {
         this.normed = sh.activations(hidden);
         this.output = sh.activations(hidden);
         b.uploadOnce(inputNorm, postNorm, qkNorm, a, qkv, q, context, keys, values, attnOut, normed, output);
+        b.readOnly(inputNorm, postNorm, qkNorm);
         b.uploadWeights(qkvW, denseW);
         Optional<FloatArray> qkvBias = att.qkvBias().map(FloatArray::fromArray);
         Optional<FloatArray> denseBias = att.denseBias().map(FloatArray::fromArray);
-        qkvBias.ifPresent(b::uploadOnce);
-        denseBias.ifPresent(b::uploadOnce);
+        qkvBias.ifPresent(x -> b.uploadOnce(x).readOnly(x));
+        denseBias.ifPresent(x -> b.uploadOnce(x).readOnly(x));
         float eps = c.rmsNormEps();
         int maxT = sh.maxTokens();
 
         TaskName t = b.task(TaskName.Op.INPUT_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
-        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), input, inputNorm, sh.params(), a,
-                hidden, eps);
+        b.add(createPackage(t.task(), NormKernels::rmsNormRows, b.context(), input, inputNorm, sh.params(), a,
+                hidden, eps));
         MatMulTasks.add(b, TaskName.Op.QKV, qkvW, a, sh.params(), sh.scale(), qkv);
         bias(b, TaskName.Op.QKV_BIAS, qkvBias, qkv, rows, sh);
         int threads = Grids.headThreads(hd);
         int slots = c.numAttentionHeads() + 2 * c.numKeyValueHeads();
         t = b.task(TaskName.Op.QK_NORM_ROPE, Grids.groups(maxT * slots, threads));
-        b.graph().task(t.task(), RopeKernels::qkNormRope, new KernelContext(), qkv, qkNorm, sh.rope().cos(),
+        b.add(createPackage(t.task(), RopeKernels::qkNormRope, b.context(), qkv, qkNorm, sh.rope().cos(),
                 sh.rope().sin(), sh.params(), q, keys, values, c.numAttentionHeads(), c.numKeyValueHeads(), hd,
-                sh.rope().half(), att.queryNorm().isPresent() ? 1 : 0, eps);
+                sh.rope().half(), att.queryNorm().isPresent() ? 1 : 0, eps));
         t = b.task(TaskName.Op.ATTENTION, Grids.groups(maxT * c.numAttentionHeads(), threads));
-        b.graph().task(t.task(), AttentionKernels::attention, new KernelContext(), q, keys, values, sh.params(),
-                context, c.numAttentionHeads(), c.numKeyValueHeads(), hd, (float) Math.pow(hd, -0.5));
+        b.add(createPackage(t.task(), AttentionKernels::attention, b.context(), q, keys, values, sh.params(),
+                context, c.numAttentionHeads(), c.numKeyValueHeads(), hd, (float) Math.pow(hd, -0.5)));
         MatMulTasks.add(b, TaskName.Op.ATTENTION_OUT, denseW, context, sh.params(), sh.scale(), attnOut);
         bias(b, TaskName.Op.ATTENTION_OUT_BIAS, denseBias, attnOut, hidden, sh);
         t = b.task(TaskName.Op.POST_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
-        b.graph().task(t.task(), NormKernels::addRmsNormRows, new KernelContext(), attnOut, input, output,
-                postNorm, sh.params(), normed, hidden, eps);
+        b.add(createPackage(t.task(), NormKernels::addRmsNormRows, b.context(), attnOut, input, output,
+                postNorm, sh.params(), normed, hidden, eps));
     }
 
     /** {@code x += delta} for the pass's tokens (x: a layer's residual buffer). */
     static void residual(GraphBuilder b, TaskName.Op op, FloatArray delta, FloatArray x, SharedBuffers sh,
                          int width) {
         TaskName t = b.task(op, Grids.items(sh.maxTokens() * width));
-        b.graph().task(t.task(), ElementwiseKernels::addInPlace, new KernelContext(), delta, sh.params(), x, width);
+        b.add(createPackage(t.task(), ElementwiseKernels::addInPlace, b.context(), delta, sh.params(), x,
+                width));
     }
 
     private static void bias(GraphBuilder b, TaskName.Op op, Optional<FloatArray> bias, FloatArray y, int width,
                              SharedBuffers sh) {
         if (bias.isPresent()) {
             TaskName t = b.task(op, Grids.items(sh.maxTokens() * width));
-            b.graph().task(t.task(), ElementwiseKernels::addBias, new KernelContext(), bias.get(), sh.params(), y,
-                    width);
+            b.add(createPackage(t.task(), ElementwiseKernels::addBias, b.context(), bias.get(), sh.params(), y,
+                    width));
         }
     }
 

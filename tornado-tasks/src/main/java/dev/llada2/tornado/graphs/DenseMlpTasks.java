@@ -3,8 +3,9 @@ package dev.llada2.tornado.graphs;
 import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.kernels.MatMulKernels;
 import dev.llada2.weights.MlpWeights;
-import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * A SwiGLU MLP over every token of the pass (spec §4.4): the dense MLP of the first layers and the
@@ -35,8 +36,8 @@ final class DenseMlpTasks {
             DeviceMatrix.Part g = gate.parts().get(p);
             DeviceMatrix.Part u = up.parts().get(p);
             TaskName t = b.task(gateUpOp, p, Grids.groups(g.rows(), threads));
-            b.graph().task(t.task(), MatMulKernels::gateUpSwiGlu, new KernelContext(), g.words(), u.words(), m,
-                    sh.params(), sh.scale(), h, gate.cols(), gate.format(), inter, g.firstRow());
+            b.add(createPackage(t.task(), MatMulKernels::gateUpSwiGlu, b.context(), g.words(), u.words(), m,
+                    sh.params(), sh.scale(), h, gate.cols(), gate.format(), inter, g.firstRow()));
         }
         MatMulTasks.add(b, downOp, down, h, sh.params(), sh.scale(), out);
     }

@@ -2,7 +2,8 @@ package dev.llada2.tornado.graphs;
 
 import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.kernels.EmbeddingKernels;
-import uk.ac.manchester.tornado.api.KernelContext;
+
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * The embedding lookup, at the start of the first graph of a pass on the embedding's device (the
@@ -33,8 +34,8 @@ final class EmbeddingGraph {
             DeviceMatrix.Part part = embeddings.parts().get(p);
             b.uploadOnce(part.words());
             TaskName t = b.task(TaskName.Op.GATHER, p, Grids.items(shared.maxTokens() * width));
-            b.graph().task(t.task(), EmbeddingKernels::gather, new KernelContext(), part.words(), shared.params(),
-                    shared.scale(), shared.hidden(), width, embeddings.format(), part.firstRow(), part.rows());
+            b.add(createPackage(t.task(), EmbeddingKernels::gather, b.context(), part.words(), shared.params(),
+                    shared.scale(), shared.hidden(), width, embeddings.format(), part.firstRow(), part.rows()));
         }
     }
 }

@@ -6,9 +6,10 @@ import dev.llada2.tornado.kernels.ForwardParams;
 import dev.llada2.tornado.kernels.HeadKernels;
 import dev.llada2.tornado.kernels.NormKernels;
 import uk.ac.manchester.tornado.api.GridScheduler;
-import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * The last graph of a pass: final norm and the LM head on the requested rows only.
@@ -67,17 +68,18 @@ public final class HeadGraph {
                 .uploadOnce(norm, finalHidden, rows, logits, partMax, partArg, partSum, tokens, confidence)
                 .uploadWeights(lmHead);
         TaskName t = b.task(TaskName.Op.FINAL_NORM, Grids.groups(sh.maxTokens(), Grids.normThreads(hidden)));
-        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), residual, norm, sh.params(),
-                finalHidden, hidden, c.rmsNormEps());
+        b.add(createPackage(t.task(), NormKernels::rmsNormRows, b.context(), residual, norm, sh.params(),
+                finalHidden, hidden, c.rmsNormEps()));
         t = b.task(TaskName.Op.GATHER_ROWS, Grids.items(maxRows * hidden));
-        b.graph().task(t.task(), HeadKernels::gatherRows, new KernelContext(), finalHidden, headRows, rows, hidden);
+        b.add(createPackage(t.task(), HeadKernels::gatherRows, b.context(), finalHidden, headRows, rows,
+                hidden));
         MatMulTasks.add(b, TaskName.Op.LM_HEAD, lmHead, rows, headRows, sh.scale(), logits);
         t = b.task(TaskName.Op.GREEDY_PARTIAL, Grids.groups(maxRows * chunks, Grids.greedyThreads(Grids.GREEDY_CHUNK)));
-        b.graph().task(t.task(), HeadKernels::greedyPartial, new KernelContext(), logits, headRows, partMax, partArg,
-                partSum, vocab, Grids.GREEDY_CHUNK, chunks);
+        b.add(createPackage(t.task(), HeadKernels::greedyPartial, b.context(), logits, headRows, partMax,
+                partArg, partSum, vocab, Grids.GREEDY_CHUNK, chunks));
         t = b.task(TaskName.Op.GREEDY_COMBINE, Grids.items(maxRows));
-        b.graph().task(t.task(), HeadKernels::greedyCombine, new KernelContext(), partMax, partArg, partSum, headRows,
-                tokens, confidence, chunks);
+        b.add(createPackage(t.task(), HeadKernels::greedyCombine, b.context(), partMax, partArg, partSum,
+                headRows, tokens, confidence, chunks));
         b.keepOnDevice(sh.params(), residual, sh.scale())
                 .downloadOnDemand(tokens, confidence, logits, finalHidden);
         built = b.build();

@@ -3,7 +3,6 @@ package dev.llada2.tornado.graphs;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.tornado.kernels.MoeKernels;
 import uk.ac.manchester.tornado.api.GridScheduler;
-import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
@@ -12,6 +11,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * The feed-forward of a MoE layer whose home is a TornadoVM device while some (or all) of its routed
@@ -79,7 +80,7 @@ public final class HostExpertGraphs {
         }
         r.uploadEach(rows, map);
         TaskName t = r.task(TaskName.Op.SCATTER_SLOTS, Grids.items(chunkRows * hidden));
-        r.graph().task(t.task(), MoeKernels::scatterSlots, new KernelContext(), rows, map, moe.slotOut(), hidden);
+        r.add(createPackage(t.task(), MoeKernels::scatterSlots, r.context(), rows, map, moe.slotOut(), hidden));
         this.slotsIn = r.keepOnDevice(array(carried)).build();
 
         GraphBuilder f = new GraphBuilder(TaskName.combineGraph(layer), grids)

@@ -2,9 +2,10 @@ package dev.llada2.tornado.graphs;
 
 import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.kernels.MatMulKernels;
-import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * The {@link MatMulKernels#matmul} tasks of one weight, declared in one place for the layer graphs,
@@ -30,8 +31,8 @@ public final class MatMulTasks {
         for (int p = 0; p < w.parts().size(); p++) {
             DeviceMatrix.Part part = w.parts().get(p);
             TaskName t = b.task(op, p, Grids.groups(part.rows(), threads));
-            b.graph().task(t.task(), MatMulKernels::matmul, new KernelContext(), part.words(), x, counts, scale, y,
-                    w.cols(), w.format(), w.rows(), part.firstRow());
+            b.add(createPackage(t.task(), MatMulKernels::matmul, b.context(), part.words(), x, counts, scale, y,
+                    w.cols(), w.format(), w.rows(), part.firstRow()));
         }
     }
 }

@@ -4,13 +4,14 @@ import dev.llada2.config.LLaDA2Config;
 import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.kernels.MoeKernels;
 import dev.llada2.weights.MoeWeights;
-import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * The MoE feed-forward of a layer graph (spec §4.5), on the post-attention-norm activations m:
@@ -71,13 +72,15 @@ public final class MoeTasks {
         slotOut = new FloatArray(maxT * k * hidden);
         sharedOut = w.shared().map(x -> sh.activations(hidden));
         b.uploadOnce(bias, routerLogits, topIdx, topWeight, scores, groupScore, marks);
+        b.readOnly(bias);
         sharedOut.ifPresent(b::uploadOnce);
         b.uploadWeights(router);
 
         MatMulTasks.add(b, TaskName.Op.ROUTER, router, m, sh.params(), sh.scale(), routerLogits);
         TaskName t = b.task(TaskName.Op.ROUTER_SELECT, Grids.items(maxT));
-        b.graph().task(t.task(), MoeKernels::routerSelect, new KernelContext(), routerLogits, bias, sh.params(), scores,
-                groupScore, marks, topIdx, topWeight, experts, k, c.nGroup(), c.topkGroup(), c.routedScalingFactor());
+        b.add(createPackage(t.task(), MoeKernels::routerSelect, b.context(), routerLogits, bias, sh.params(),
+                scores, groupScore, marks, topIdx, topWeight, experts, k, c.nGroup(), c.topkGroup(),
+                c.routedScalingFactor()));
         if (residentExperts) {
             // expert scratch only when the device runs experts (flash: 4 MB of host memory a layer); a
             // buffer that no task of its graph uses is never allocated, so slot_out is declared by the
@@ -117,8 +120,8 @@ public final class MoeTasks {
     /** {@code out = sum of slot_out in slot order + shared_out}, for the pass's tokens. */
     void combine(GraphBuilder b, SharedBuffers sh, FloatArray out, int hidden) {
         TaskName t = b.task(TaskName.Op.COMBINE, Grids.items(sh.maxTokens() * hidden));
-        b.graph().task(t.task(), MoeKernels::combine, new KernelContext(), slotOut, sharedOut.orElse(slotOut),
-                sh.params(), out, hidden, topK, sharedOut.isPresent() ? 1 : 0);
+        b.add(createPackage(t.task(), MoeKernels::combine, b.context(), slotOut, sharedOut.orElse(slotOut),
+                sh.params(), out, hidden, topK, sharedOut.isPresent() ? 1 : 0));
     }
 
     /** Router logits {@code [T, experts]} of the last pass (traced as {@code router.layer{l}.logits}). */

@@ -6,13 +6,14 @@ import dev.llada2.tornado.kernels.ForwardParams;
 import dev.llada2.tornado.kernels.HeadKernels;
 import dev.llada2.weights.MoeWeights;
 import uk.ac.manchester.tornado.api.GridScheduler;
-import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * Expert parallelism: the share of one MoE layer's routed experts that lives on a TornadoVM device other
@@ -78,7 +79,7 @@ public final class PeerExpertGraph {
         RoutedExpertTasks.add(c, layer, w, ranges, b, m, topIdx, topWeight, params, scale, slotOut, maxTokens,
                 maxPartBytes);
         TaskName t = b.task(TaskName.Op.GATHER_ROWS, Grids.items(slots * hidden));
-        b.graph().task(t.task(), HeadKernels::gatherRows, new KernelContext(), slotOut, map, packed, hidden);
+        b.add(createPackage(t.task(), HeadKernels::gatherRows, b.context(), slotOut, map, packed, hidden));
         this.built = b.downloadOnDemand(packed).build();
     }
 

@@ -5,12 +5,13 @@ import dev.llada2.tornado.format.DeviceMatrix;
 import dev.llada2.tornado.kernels.MoeKernels;
 import dev.llada2.weights.MlpWeights;
 import dev.llada2.weights.MoeWeights;
-import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
 import java.util.List;
+
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * The routed experts a graph computes itself, grouped by expert: the one builder of the
@@ -73,8 +74,8 @@ final class RoutedExpertTasks {
         }
 
         TaskName t = b.task(TaskName.Op.GROUP_SLOTS, Grids.items(experts));
-        b.graph().task(t.task(), MoeKernels::groupSlots, new KernelContext(), topIdx, params, slots, counts, experts,
-                k, maxTokens);
+        b.add(createPackage(t.task(), MoeKernels::groupSlots, b.context(), topIdx, params, slots, counts,
+                experts, k, maxTokens));
         int gatePart = 0;
         int downPart = 0;
         for (int r = 0; r < ranges.size(); r++) {
@@ -86,16 +87,16 @@ final class RoutedExpertTasks {
                 DeviceMatrix.Part g = gate.parts().get(p);
                 DeviceMatrix.Part u = up.parts().get(p);
                 t = b.task(TaskName.Op.EXPERT_GATE_UP, gatePart++, Grids.expertGroups(g.rows(), inter));
-                b.graph().task(t.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), m, slots,
-                        counts, scale, h, first + g.firstUnit(inter), g.rows(), inter, hidden, k, maxTokens,
-                        gate.format());
+                b.add(createPackage(t.task(), MoeKernels::expertGateUp, b.context(), g.words(), u.words(), m,
+                        slots, counts, scale, h, first + g.firstUnit(inter), g.rows(), inter, hidden, k, maxTokens,
+                        gate.format()));
             }
             for (int p = 0; p < down.parts().size(); p++) {
                 DeviceMatrix.Part d = down.parts().get(p);
                 t = b.task(TaskName.Op.EXPERT_DOWN, downPart++, Grids.expertGroups(d.rows(), hidden));
-                b.graph().task(t.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, slots, counts,
+                b.add(createPackage(t.task(), MoeKernels::expertDown, b.context(), d.words(), h, slots, counts,
                         topWeight, scale, slotOut, first + d.firstUnit(hidden), d.rows(), hidden, inter, maxTokens,
-                        down.format());
+                        down.format()));
             }
         }
     }

@@ -7,6 +7,7 @@ import dev.llada2.weights.LayerWeights;
 import dev.llada2.weights.MoeWeights;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,23 +15,27 @@ import java.util.Optional;
 
 /**
  * The graphs of one device's span of the model (embedding?, layers {@code [first, end)}, head?), in
- * execution order. Consecutive layers that need no host step between them share one graph, with the
- * embedding in front of the device's first run:
+ * execution order. Consecutive layers that need no host step between them share a graph, with the
+ * embedding in front of the device's first one:
  *
  * <pre>
  *   embedding_layers&lt;a&gt;_&lt;b&gt;   gather; layer a; ...; layer b        (one graph execution)
+ *   layers&lt;b+1&gt;_&lt;c&gt;           the layers that did not fit TornadoVM's task buffer of the graph before
  *   layer&lt;l&gt;_attention, layer&lt;l&gt;_mlp, layer&lt;l&gt;_mlp_host_in, layer&lt;l&gt;_mlp_combine
  *                             a MoE layer with routed experts away from the device: the host computes
  *                             between its graphs ({@link LayerGraph#split})
- *   layers&lt;c&gt;_&lt;d&gt;             the whole layers after it
+ *   layers&lt;l+1&gt;_&lt;d&gt;           the whole layers after it
  *   head                      final norm, LM head, greedy read-out (run per head chunk, or not at all)
  * </pre>
  *
- * So a pass on a device whose layers all keep their experts is two graph executions: {@code
- * embedding_layers0_<L-1>} and {@code head} (one more per head chunk beyond the first). Each layer
- * writes its own residual buffer ({@link LayerGraph#output()}), so every layer's output is still on the
- * device after the graph for a trace to fetch, and the stage's residual after its last layer is that
- * layer's buffer (the head's input, the pipeline's hand-off).
+ * A graph holds as many whole layers as TornadoVM's fixed task buffer takes
+ * ({@link GraphBuilder#TASK_CODE_CAPACITY}: about 8 MoE layers, or the embedding and 7): each layer's
+ * tasks are recorded in a {@link GraphBuilder#fragment} first and appended to the open graph while
+ * they fit. So a pass on a device whose layers all keep their experts is {@code ceil(layers / ~8)}
+ * graph executions plus the head: 2 on the 4-layer test models. Each layer writes its own residual buffer ({@link
+ * LayerGraph#output()}), so every layer's output is still on the device after the graph for a trace to
+ * fetch, and the stage's residual after its last layer is that layer's buffer (the head's input, the
+ * pipeline's hand-off).
  *
  * <p>Between graphs the buffers pass by {@code persistOnDevice}/{@code consumeFromDevice} (TornadoVM
  * links a consumed buffer to the graph executed just before): params, the current residual buffer,
@@ -41,25 +46,30 @@ import java.util.Optional;
  */
 public final class StageGraphs {
 
-    private final LLaDA2Config c;
+    /**
+     * Nodes of a graph besides its fragments' (an upper bound): device context, allocation, and for each
+     * of the five buffers a graph takes over or hands on (params, residual, scale, cos, sin) its object,
+     * first-use, release and copy-out nodes.
+     */
+    private static final int ENTRY_NODES = 2 + 5 * 4;
+
+    /** The embedding's or a whole layer's tasks, waiting for their graph. */
+    private record Fragment(GraphBuilder tasks, Optional<LayerGraph> layer) {
+    }
+
     private final SharedBuffers sh;
     private final GridScheduler grids;
-    private final long maxPartBytes;
     private final List<BuiltGraph> graphs = new ArrayList<>();
     private final List<LayerGraph> layers = new ArrayList<>();
     private final List<Integer> layerGraph = new ArrayList<>();
-    /** Buffers a trace fetches after the open graph that the graph does not hand on. */
-    private final List<FloatArray> traced = new ArrayList<>();
     private FloatArray residual;
-    private boolean ropeDeclared;
     private boolean stageStarted;
+    private boolean ropeDeclared;
     private Optional<HeadGraph> head = Optional.empty();
 
-    private StageGraphs(LLaDA2Config c, SharedBuffers sh, GridScheduler grids, long maxPartBytes) {
-        this.c = c;
+    private StageGraphs(SharedBuffers sh, GridScheduler grids) {
         this.sh = sh;
         this.grids = grids;
-        this.maxPartBytes = maxPartBytes;
         this.residual = sh.hidden();
     }
 
@@ -73,46 +83,37 @@ public final class StageGraphs {
     public static StageGraphs build(LLaDA2Weights w, int first, int end, boolean embedding, boolean withHead,
                                     SharedBuffers sh, boolean[][] onHost, long maxPartBytes, int headRows,
                                     GridScheduler grids) {
-        StageGraphs s = new StageGraphs(w.config(), sh, grids, maxPartBytes);
-        GraphBuilder open = null;
+        StageGraphs s = new StageGraphs(sh, grids);
+        LLaDA2Config c = w.config();
+        List<Fragment> run = new ArrayList<>();
         if (embedding) {
-            int wholeEnd = wholeEnd(w, first, end, onHost);
-            open = new GraphBuilder(wholeEnd > first ? TaskName.layersGraph(first, wholeEnd - 1, true)
-                    : TaskName.EMBEDDING_GRAPH, grids);
-            EmbeddingGraph.add(open, DeviceMatrix.upload(w.embeddings(), maxPartBytes), sh);
-            s.stageStarted = true;
-            if (wholeEnd == first) {
-                s.close(open);
-                open = null;
-            } else {
-                s.traced.add(sh.hidden());
-            }
+            GraphBuilder f = s.fragment();
+            EmbeddingGraph.add(f, DeviceMatrix.upload(w.embeddings(), maxPartBytes), sh);
+            run.add(new Fragment(f, Optional.empty()));
         }
+        FloatArray x = sh.hidden();
         for (int l = first; l < end; l++) {
             LayerWeights lw = w.layers().get(l);
-            LayerGraph g;
-            if (split(lw, onHost)) {
+            if (lw.ffn() instanceof MoeWeights && onHost[l] != null) {
+                s.pack(run);
+                run.clear();
                 GraphBuilder attention = s.open(TaskName.attentionGraph(l));
-                g = LayerGraph.split(s.c, lw, sh, s.residual, attention, maxPartBytes, grids, onHost[l]);
+                LayerGraph g = LayerGraph.split(c, lw, sh, x, attention, maxPartBytes, grids, onHost[l]);
                 s.layerGraph.add(s.graphs.size());
                 s.graphs.addAll(g.graphs());
+                s.layers.add(g);
+                s.residual = g.output();
+                x = g.output();
             } else {
-                if (open == null) {
-                    open = s.open(TaskName.layersGraph(l, wholeEnd(w, l, end, onHost) - 1, false));
-                }
-                g = LayerGraph.inGraph(s.c, lw, sh, s.residual, open, maxPartBytes);
-                s.layerGraph.add(s.graphs.size());
-                s.traced.add(g.output());
-            }
-            s.residual = g.output();
-            s.layers.add(g);
-            if (open != null && (l + 1 == end || split(w.layers().get(l + 1), onHost))) {
-                s.close(open);
-                open = null;
+                GraphBuilder f = s.fragment();
+                LayerGraph g = LayerGraph.inGraph(c, lw, sh, x, f, maxPartBytes);
+                run.add(new Fragment(f, Optional.of(g)));
+                x = g.output();
             }
         }
+        s.pack(run);
         if (withHead) {
-            HeadGraph h = new HeadGraph(s.c, w.finalNorm(), DeviceMatrix.upload(w.lmHead(), maxPartBytes), sh,
+            HeadGraph h = new HeadGraph(c, w.finalNorm(), DeviceMatrix.upload(w.lmHead(), maxPartBytes), sh,
                     s.residual, headRows, grids);
             s.head = Optional.of(h);
             s.graphs.add(h.built());
@@ -120,27 +121,59 @@ public final class StageGraphs {
         return s;
     }
 
-    /** Whether a layer runs as graphs of its own around a host step (some routed experts away from the device). */
-    private static boolean split(LayerWeights l, boolean[][] onHost) {
-        return l.ffn() instanceof MoeWeights && onHost[l.index()] != null;
-    }
-
-    /** The end of the run of whole layers from {@code from}: the next split layer, or {@code end}. */
-    private static int wholeEnd(LLaDA2Weights w, int from, int end, boolean[][] onHost) {
-        int l = from;
-        while (l < end && !split(w.layers().get(l), onHost)) {
-            l++;
+    /**
+     * Packs a run of fragments (the embedding first, if there, then whole layers) into as few graphs as
+     * TornadoVM's task buffer allows, in order.
+     */
+    private void pack(List<Fragment> run) {
+        int from = 0;
+        while (from < run.size()) {
+            int to = from;
+            int bytes = 0;
+            int nodes = ENTRY_NODES;
+            while (to < run.size() && (to == from
+                    || (bytes + run.get(to).tasks().taskCodeBytes() <= GraphBuilder.TASK_CODE_CAPACITY
+                    && nodes + run.get(to).tasks().graphNodes() <= GraphBuilder.GRAPH_NODE_CAPACITY))) {
+                bytes += run.get(to).tasks().taskCodeBytes();
+                nodes += run.get(to++).tasks().graphNodes();
+            }
+            boolean withEmbedding = run.get(from).layer().isEmpty();
+            List<LayerGraph> in = run.subList(from, to).stream().flatMap(f -> f.layer().stream()).toList();
+            String name = in.isEmpty() ? TaskName.EMBEDDING_GRAPH
+                    : TaskName.layersGraph(in.getFirst().layer(), in.getLast().layer(), withEmbedding);
+            GraphBuilder b = withEmbedding ? new GraphBuilder(name, grids).readOnly(sharedReadOnly()) : open(name);
+            List<FloatArray> traced = new ArrayList<>();
+            if (withEmbedding && !in.isEmpty()) {
+                traced.add(sh.hidden());
+            }
+            for (Fragment f : run.subList(from, to)) {
+                if (f.layer().isPresent() && !ropeDeclared) {
+                    b.uploadOnce(sh.rope().cos(), sh.rope().sin());
+                    ropeDeclared = true;
+                }
+                b.append(f.tasks());
+                stageStarted = true;
+                if (f.layer().isPresent()) {
+                    LayerGraph g = f.layer().get();
+                    traced.add(g.output());
+                    residual = g.output();
+                    layerGraph.add(graphs.size());
+                    layers.add(g);
+                }
+            }
+            traced.removeIf(t -> t == residual);
+            close(b, traced);
+            from = to;
         }
-        return l;
     }
 
     /**
      * A new graph of layer tasks: params, the residual stream and the scale table uploaded (the stage's
-     * first graph) or taken from the previous graph, and the RoPE tables taken over or, in the first
-     * graph with RoPE tasks, declared.
+     * first graph) or taken from the previous graph; the RoPE tables taken over, or declared by the
+     * first graph with RoPE tasks.
      */
     private GraphBuilder open(String name) {
-        GraphBuilder b = new GraphBuilder(name, grids);
+        GraphBuilder b = new GraphBuilder(name, grids).readOnly(sharedReadOnly());
         if (stageStarted) {
             b.consume(sh.params(), residual, sh.scale());
         } else {
@@ -156,17 +189,28 @@ public final class StageGraphs {
         return b;
     }
 
-    /** Hands params, the residual, scale and RoPE tables on, makes the traced buffers fetchable, builds. */
-    private void close(GraphBuilder b) {
+    /** A fragment for the tasks of the embedding or a whole layer. */
+    private GraphBuilder fragment() {
+        return GraphBuilder.fragment(grids).readOnly(sharedReadOnly());
+    }
+
+    /** The shared buffers that no kernel writes. */
+    private TornadoNativeArray[] sharedReadOnly() {
+        return new TornadoNativeArray[] {sh.params(), sh.scale(), sh.rope().cos(), sh.rope().sin()};
+    }
+
+    /**
+     * Hands params, the residual, scale and RoPE tables on, makes the other layer outputs and the
+     * embeddings fetchable ({@code traced}), builds.
+     */
+    private void close(GraphBuilder b, List<FloatArray> traced) {
         b.keepOnDevice(sh.params(), residual, sh.scale());
         if (ropeDeclared) {
             b.keepOnDevice(sh.rope().cos(), sh.rope().sin());
         }
-        traced.removeIf(t -> t == residual);
         if (!traced.isEmpty()) {
             b.downloadOnDemand(traced.toArray(FloatArray[]::new));
         }
-        traced.clear();
         graphs.add(b.build());
     }
 

@@ -11,7 +11,6 @@ import dev.llada2.tornado.graphs.TaskName.Op;
 import dev.llada2.tornado.kernels.AttentionKernels;
 import dev.llada2.tornado.kernels.RopeKernels;
 import uk.ac.manchester.tornado.api.KernelContext;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -25,6 +24,7 @@ import static dev.llada2.tornado.selftest.SelfTestSupport.guarded;
 import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbs;
 import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbsDiff;
 import static dev.llada2.tornado.selftest.SelfTestSupport.row;
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * QK-norm + RoPE + KV store followed by attention, against the CPU engine's attention, in three settings:
@@ -112,13 +112,13 @@ final class AttentionKernelChecks {
                 dOut);
         int threads = Grids.headThreads(hd);
         var t1 = b.task(Op.QK_NORM_ROPE, Grids.groups(gridTokens * (h.heads() + 2 * h.kvHeads()), threads));
-        b.graph().task(t1.task(), RopeKernels::qkNormRope, new KernelContext(), dQkv, dNorms, tables.cos(),
+        b.add(createPackage(t1.task(), RopeKernels::qkNormRope, new KernelContext(), dQkv, dNorms, tables.cos(),
                 tables.sin(), params, dq, dKeys, dValues, h.heads(), h.kvHeads(), hd, h.rotaryHalf(), qkNorm ? 1 : 0,
-                EPS);
+                EPS));
         var t2 = b.task(Op.ATTENTION, Grids.groups(gridTokens * h.heads(), threads));
-        b.graph().task(t2.task(), AttentionKernels::attention, new KernelContext(), dq, dKeys, dValues, params, dOut,
-                h.heads(), h.kvHeads(), hd, (float) Math.pow(hd, -0.5));
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, dq, dKeys, dValues, dOut);
+        b.add(createPackage(t2.task(), AttentionKernels::attention, new KernelContext(), dq, dKeys, dValues, params,
+                dOut, h.heads(), h.kvHeads(), hd, (float) Math.pow(hd, -0.5)));
+        b.downloadEach(dq, dKeys, dValues, dOut);
         c.run();
 
         Twins.queries(qkv, TOKENS, start, qn, rope, h, EPS, q);

@@ -18,7 +18,6 @@ import dev.llada2.tornado.kernels.MatMulKernels;
 import dev.llada2.tornado.kernels.NormKernels;
 import dev.llada2.weights.Matrix;
 import uk.ac.manchester.tornado.api.KernelContext;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -29,6 +28,7 @@ import static dev.llada2.tornado.selftest.SelfTestSupport.guarded;
 import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbs;
 import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbsDiff;
 import static dev.llada2.tornado.selftest.SelfTestSupport.row;
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * Embedding gather, RMSNorm, matmul in every weight format (split into parts), the fused
@@ -100,10 +100,10 @@ final class DenseKernelChecks {
             DeviceMatrix.Part part = dm.parts().get(p);
             b.uploadOnce(part.words());
             var t = b.task(Op.GATHER, p, Grids.items(n * width));
-            b.graph().task(t.task(), EmbeddingKernels::gather, new KernelContext(),
-                    part.words(), params, scale, x, width, dm.format(), part.firstRow(), part.rows());
+            b.add(createPackage(t.task(), EmbeddingKernels::gather, new KernelContext(), part.words(), params, scale, x,
+                    width, dm.format(), part.firstRow(), part.rows()));
         }
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, x);
+        b.downloadEach(x);
         c.run();
         float[] want = new float[n * width];
         CpuWeightFormat f = CpuWeightFormat.of(dtype);
@@ -135,9 +135,9 @@ final class DenseKernelChecks {
         GraphBuilder b = c.builder().uploadOnce(params, x, delta, total, weight);
         int threads = Grids.normThreads(width);
         var t = b.task(Op.POST_NORM, Grids.groups(TOKENS + 1, threads));
-        b.graph().task(t.task(), NormKernels::addRmsNormRows, new KernelContext(), delta, x, total, weight, params,
-                out, width, 1e-6f);
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, x, total, out);
+        b.add(createPackage(t.task(), NormKernels::addRmsNormRows, new KernelContext(), delta, x, total, weight, params,
+                out, width, 1e-6f));
+        b.downloadEach(x, total, out);
         c.run();
         float[] sum = xs.clone();
         VectorOps.add(ds, 0, sum, 0, sum.length);
@@ -166,9 +166,9 @@ final class DenseKernelChecks {
         GraphBuilder b = c.builder().uploadOnce(params, x, weight);
         int threads = Grids.normThreads(width);
         var t = b.task(Op.INPUT_NORM, Grids.groups(TOKENS + 1, threads));
-        b.graph().task(t.task(), NormKernels::rmsNormRows, new KernelContext(), x,
-                weight, params, out, width, 1e-6f);
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        b.add(createPackage(t.task(), NormKernels::rmsNormRows, new KernelContext(), x, weight, params, out, width,
+                1e-6f));
+        b.downloadEach(out);
         c.run();
         float[] want = new float[TOKENS * width];
         for (int r = 0; r < TOKENS; r++) {
@@ -184,7 +184,8 @@ final class DenseKernelChecks {
         return matmul(dtype, parts, 40, 100);
     }
 
-    /** {@code rows x cols} weights in {@code dtype}, uploaded in {@code parts} buffers, against the CPU engine's product. */
+    /** {@code rows x cols} weights in {@code dtype}, uploaded in {@code parts} buffers,
+    against the CPU engine's product. */
     KernelCheck matmul(DType dtype, int parts, int rows, int cols) {
         String name = "MatMulKernels.matmul (" + dtype + (parts > 1 ? ", " + parts + " parts)" : ")");
         Matrix m = s.matrix("w", rows, cols, dtype, 1.0 / Math.sqrt(cols));
@@ -198,7 +199,7 @@ final class DenseKernelChecks {
         var c = s.graph("matmul" + dtype);
         GraphBuilder b = c.builder().uploadOnce(params, x, scale).uploadWeights(dm);
         MatMulTasks.add(b, Op.QKV, dm, x, params, scale, y);
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, y);
+        b.downloadEach(y);
         c.run();
         float[] want = new float[TOKENS * rows];
         MatMul.rows(m, 0, rows, xs, TOKENS, want, rows, 0);
@@ -225,10 +226,9 @@ final class DenseKernelChecks {
                 du.parts().getFirst().words());
         int threads = Grids.matmulThreads(cols);
         var t = b.task(Op.MLP_GATE_UP, Grids.groups(rows, threads));
-        b.graph().task(t.task(), MatMulKernels::gateUpSwiGlu, new KernelContext(),
-                dg.parts().getFirst().words(), du.parts().getFirst().words(), x, params, scale, h, cols,
-                dg.format(), rows, 0);
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, h);
+        b.add(createPackage(t.task(), MatMulKernels::gateUpSwiGlu, new KernelContext(), dg.parts().getFirst().words(),
+                du.parts().getFirst().words(), x, params, scale, h, cols, dg.format(), rows, 0));
+        b.downloadEach(h);
         c.run();
         float[] g = new float[TOKENS * rows];
         float[] u = new float[TOKENS * rows];
@@ -255,12 +255,10 @@ final class DenseKernelChecks {
         var c = s.graph("adds");
         GraphBuilder b = c.builder().uploadOnce(params, y, bb, x);
         var t1 = b.task(Op.QKV_BIAS, Grids.items(TOKENS * width));
-        b.graph().task(t1.task(), ElementwiseKernels::addBias, new KernelContext(), bb,
-                params, y, width);
+        b.add(createPackage(t1.task(), ElementwiseKernels::addBias, new KernelContext(), bb, params, y, width));
         var t2 = b.task(Op.ATTENTION_RESIDUAL, Grids.items(TOKENS * width));
-        b.graph().task(t2.task(), ElementwiseKernels::addInPlace, new KernelContext(),
-                y, params, x, width);
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, x);
+        b.add(createPackage(t2.task(), ElementwiseKernels::addInPlace, new KernelContext(), y, params, x, width));
+        b.downloadEach(x);
         c.run();
         float[] want = xs.clone();
         float[] yw = ys.clone();

@@ -14,7 +14,6 @@ import dev.llada2.tornado.kernels.ForwardParams;
 import dev.llada2.tornado.kernels.HeadKernels;
 import dev.llada2.weights.Matrix;
 import uk.ac.manchester.tornado.api.KernelContext;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -27,6 +26,7 @@ import static dev.llada2.tornado.selftest.SelfTestSupport.guarded;
 import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbs;
 import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbsDiff;
 import static dev.llada2.tornado.selftest.SelfTestSupport.row;
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * The LM head path: row gather plus the vocabulary matmul split over two buffers, and the two-stage
@@ -72,9 +72,9 @@ final class HeadKernelChecks {
         var c = s.graph("lmHead");
         GraphBuilder b = c.builder().uploadOnce(rows, dFh, gathered, scale).uploadWeights(dm);
         var t1 = b.task(Op.GATHER_ROWS, Grids.items(4 * hidden));
-        b.graph().task(t1.task(), HeadKernels::gatherRows, new KernelContext(), dFh, rows, gathered, hidden);
+        b.add(createPackage(t1.task(), HeadKernels::gatherRows, new KernelContext(), dFh, rows, gathered, hidden));
         MatMulTasks.add(b, Op.LM_HEAD, dm, gathered, rows, scale, logits);
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
+        b.downloadEach(logits);
         c.run();
         float[] x = new float[ROWS.length * hidden];
         for (int i = 0; i < ROWS.length; i++) {
@@ -110,12 +110,12 @@ final class HeadKernelChecks {
         GraphBuilder b = c.builder().uploadOnce(headRows, logits, partMax, partArg, partSum, tokens, confidence);
         int threads = Grids.greedyThreads(CHUNK);
         var t1 = b.task(Op.GREEDY_PARTIAL, Grids.groups(4 * chunks, threads));
-        b.graph().task(t1.task(), HeadKernels::greedyPartial, new KernelContext(), logits, headRows, partMax, partArg,
-                partSum, VOCAB, CHUNK, chunks);
+        b.add(createPackage(t1.task(), HeadKernels::greedyPartial, new KernelContext(), logits, headRows, partMax,
+                partArg, partSum, VOCAB, CHUNK, chunks));
         var t2 = b.task(Op.GREEDY_COMBINE, Grids.items(4));
-        b.graph().task(t2.task(), HeadKernels::greedyCombine, new KernelContext(), partMax, partArg, partSum,
-                headRows, tokens, confidence, chunks);
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, tokens, confidence);
+        b.add(createPackage(t2.task(), HeadKernels::greedyCombine, new KernelContext(), partMax, partArg, partSum,
+                headRows, tokens, confidence, chunks));
+        b.downloadEach(tokens, confidence);
         c.run();
         int[] want = new int[rows.length];
         float[] conf = new float[rows.length];

@@ -16,7 +16,6 @@ import dev.llada2.tornado.kernels.MoeKernels;
 import dev.llada2.weights.Matrix;
 import dev.llada2.weights.MlpWeights;
 import uk.ac.manchester.tornado.api.KernelContext;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -29,6 +28,7 @@ import static dev.llada2.tornado.selftest.SelfTestSupport.exact;
 import static dev.llada2.tornado.selftest.SelfTestSupport.guarded;
 import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbs;
 import static dev.llada2.tornado.selftest.SelfTestSupport.row;
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * The MoE kernels chained as in a layer (router selection, slot grouping, grouped expert SwiGLU with
@@ -80,8 +80,8 @@ final class MoeKernelChecks {
         var check = s.graph("scatter");
         GraphBuilder b = check.builder().uploadOnce(dRows, dMap, slotOut);
         var t = b.task(Op.SCATTER_SLOTS, Grids.items(chunk * hidden));
-        b.graph().task(t.task(), MoeKernels::scatterSlots, new KernelContext(), dRows, dMap, slotOut, hidden);
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, slotOut);
+        b.add(createPackage(t.task(), MoeKernels::scatterSlots, new KernelContext(), dRows, dMap, slotOut, hidden));
+        b.downloadEach(slotOut);
         check.run();
         float[] want = before.clone();
         for (int r = 0; r < map[0]; r++) {
@@ -140,27 +140,28 @@ final class MoeKernelChecks {
         GraphBuilder b = check.builder().uploadOnce(params, dLogits, dBias, dm, dShared, scale, scores, groupScore,
                 marks, topIdx, topW, slotList, counts, h, slotOut, out);
         var t1 = b.task(Op.ROUTER_SELECT, Grids.items(TOKENS));
-        b.graph().task(t1.task(), MoeKernels::routerSelect, new KernelContext(), dLogits, dBias, params, scores,
-                groupScore, marks, topIdx, topW, e, k, c.nGroup(), c.topkGroup(), c.routedScalingFactor());
+        b.add(createPackage(t1.task(), MoeKernels::routerSelect, new KernelContext(), dLogits, dBias, params, scores,
+                groupScore, marks, topIdx, topW, e, k, c.nGroup(), c.topkGroup(), c.routedScalingFactor()));
         var t2 = b.task(Op.GROUP_SLOTS, Grids.items(e));
-        b.graph().task(t2.task(), MoeKernels::groupSlots, new KernelContext(), topIdx, params, slotList, counts, e, k,
-                TOKENS);
+        b.add(createPackage(t2.task(), MoeKernels::groupSlots, new KernelContext(), topIdx, params, slotList, counts, e,
+                k, TOKENS));
         for (int p = 0; p < dGate.parts().size(); p++) {
             DeviceMatrix.Part g = dGate.parts().get(p);
             DeviceMatrix.Part u = dUp.parts().get(p);
             DeviceMatrix.Part d = dDown.parts().get(p);
             b.uploadOnce(g.words(), u.words(), d.words());
             var t3 = b.task(Op.EXPERT_GATE_UP, p, Grids.expertGroups(g.rows(), inter));
-            b.graph().task(t3.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), dm,
+            b.add(createPackage(t3.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), dm,
                     slotList, counts, scale, h, g.firstUnit(inter), g.rows(), inter, hidden, k, TOKENS,
-                    dGate.format());
+                    dGate.format()));
             var t4 = b.task(Op.EXPERT_DOWN, p, Grids.expertGroups(d.rows(), hidden));
-            b.graph().task(t4.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, slotList, counts, topW,
-                    scale, slotOut, d.firstUnit(hidden), d.rows(), hidden, inter, TOKENS, dDown.format());
+            b.add(createPackage(t4.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, slotList, counts,
+                    topW, scale, slotOut, d.firstUnit(hidden), d.rows(), hidden, inter, TOKENS, dDown.format()));
         }
         var t5 = b.task(Op.COMBINE, Grids.items(TOKENS * hidden));
-        b.graph().task(t5.task(), MoeKernels::combine, new KernelContext(), slotOut, dShared, params, out, hidden, k, 1);
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, topIdx, topW, slotList, counts, slotOut, out);
+        b.add(createPackage(t5.task(), MoeKernels::combine, new KernelContext(), slotOut, dShared, params, out, hidden,
+                k, 1));
+        b.downloadEach(topIdx, topW, slotList, counts, slotOut, out);
         check.run();
 
         int[] wantIdx = new int[slots];

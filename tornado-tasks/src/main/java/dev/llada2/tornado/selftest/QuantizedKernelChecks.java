@@ -12,7 +12,6 @@ import dev.llada2.tornado.kernels.MoeKernels;
 import dev.llada2.weights.Matrix;
 import dev.llada2.weights.MlpWeights;
 import uk.ac.manchester.tornado.api.KernelContext;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -26,6 +25,7 @@ import static dev.llada2.tornado.selftest.SelfTestSupport.guarded;
 import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbs;
 import static dev.llada2.tornado.selftest.SelfTestSupport.maxAbsDiff;
 import static dev.llada2.tornado.selftest.SelfTestSupport.row;
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
  * The llama.cpp block formats (Q8_0, Q4_K, Q6_K) on the device, per format: the embedding gather,
@@ -120,14 +120,14 @@ final class QuantizedKernelChecks {
             DeviceMatrix.Part d = dDown.parts().get(p);
             b.uploadOnce(g.words(), u.words(), d.words());
             var t1 = b.task(Op.EXPERT_GATE_UP, p, Grids.expertGroups(g.rows(), inter));
-            b.graph().task(t1.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), dm,
+            b.add(createPackage(t1.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), dm,
                     dSlots, dCounts, scale, h, g.firstUnit(inter), g.rows(), inter, hidden, topK, TOKENS,
-                    dGate.format());
+                    dGate.format()));
             var t2 = b.task(Op.EXPERT_DOWN, p, Grids.expertGroups(d.rows(), hidden));
-            b.graph().task(t2.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, dSlots, dCounts,
-                    dTopW, scale, slotOut, d.firstUnit(hidden), d.rows(), hidden, inter, TOKENS, dDown.format());
+            b.add(createPackage(t2.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, dSlots, dCounts,
+                    dTopW, scale, slotOut, d.firstUnit(hidden), d.rows(), hidden, inter, TOKENS, dDown.format()));
         }
-        b.graph().transferToHost(DataTransferMode.EVERY_EXECUTION, slotOut);
+        b.downloadEach(slotOut);
         check.run();
         float[] want = new float[slots * hidden];
         for (int x = 0; x < e; x++) {
