@@ -15,6 +15,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -105,6 +107,61 @@ class TransferAccountingTest {
             assertTrue(Math.abs(want.confidence()[i] - got.confidence()[i]) <= 1e-4 * want.confidence()[i],
                     "row " + rows[i] + " confidence " + got.confidence()[i] + " vs " + want.confidence()[i]);
         }
+    }
+
+    /**
+     * Graph executions of forwards on one device, counted: the embedding and every layer of the 4-layer
+     * model share one graph, the head is a second, run once per {@code headRows} requested rows and
+     * not at all without rows; a traced forward fetches every layer's tensors from the same graphs.
+     */
+    @Test
+    void graphExecutionsPerForwardOnOneDevice() {
+        engine.resetCache();
+        int vocab = engine.config().vocabSize();
+        int headRows = engine.options().headRows();
+        int[] ids = IntStream.range(0, headRows + 8).map(i -> (i * 53) % vocab).toArray();
+        int[] rows = IntStream.range(0, ids.length).toArray();
+        assertEquals(1, executions(new ForwardRequest(ids, 0, new AttentionMask.Bidirectional(), false,
+                HeadRequest.none(), TraceSink.NONE)), "no head: one graph for the embedding and all layers");
+        assertEquals(3, executions(new ForwardRequest(ids, 0, new AttentionMask.Bidirectional(), false,
+                new HeadRequest.Greedy(rows), TraceSink.NONE)), "the layers' graph and two head chunks of "
+                + headRows + " rows");
+        List<String> traced = new ArrayList<>();
+        TraceSink sink = new TraceSink() {
+            @Override
+            public boolean enabled() {
+                return true;
+            }
+
+            @Override
+            public void floats(String name, float[] data, int... shape) {
+                traced.add(name);
+            }
+
+            @Override
+            public void ints(String name, int[] data, int... shape) {
+                traced.add(name);
+            }
+
+            @Override
+            public void layer(String kind, int layer, float[] data, int rows, int cols) {
+                traced.add(kind + layer);
+            }
+        };
+        assertEquals(2, executions(new ForwardRequest(ids, 0, new AttentionMask.Bidirectional(), false,
+                new HeadRequest.Greedy(new int[] {0}), sink)), "a traced forward runs the same graphs");
+        int layers = engine.config().numHiddenLayers();
+        for (int l = 0; l < layers; l++) {
+            assertTrue(traced.containsAll(List.of("attn_out" + l, "mlp_out" + l, "layer_out" + l)),
+                    traced.toString());
+        }
+        assertTrue(traced.containsAll(List.of("embeddings", "final_hidden")), traced.toString());
+    }
+
+    private static long executions(ForwardRequest r) {
+        EngineStats.Snapshot before = engine.stats().snapshot();
+        engine.forward(r);
+        return engine.stats().snapshot().minus(before).graphExecutions();
     }
 
     @Test
