@@ -18,9 +18,12 @@ import java.util.Arrays;
  * token. Rows are taken {@value #PANEL_ROWS} at a time; their weights are widened to fp32
  * {@value #PANEL_COLS} columns at a time into a small per-thread panel (16 KB, off the heap so that
  * every vector load is cache-line aligned: it stays in L1 next to the activations it meets), and
- * every token of the block runs over the panel in register tiles
- * of 4 rows x 6 tokens (24 accumulators and 5 operands: 29 of the 32 AVX-512 registers), so each
- * loaded vector feeds several fused multiply-adds.
+ * every token of the block runs over the panel in register tiles of 4 rows x 6 tokens (24
+ * accumulators and 5 operands: 29 of the 32 AVX-512 registers), so each loaded vector feeds several
+ * fused multiply-adds. BF16 weights skip the panel: their widening is exact and takes two
+ * instructions, so the tiles widen them in registers straight from the tensor and the weights' loads
+ * overlap the arithmetic (a quarter less time than staging them, measured on the LM head and on
+ * routed experts).
  *
  * <p>Exactness: every (row, token) pair has one accumulator of fp32 lanes that runs over the
  * columns in order (kept in a per-thread array between panels) and is folded once at the end by
@@ -114,12 +117,18 @@ public final class MatMul {
         float[] acc = sc.acc;
         int vectors = rc * tc;
         Arrays.fill(acc, 0, vectors * L, 0f);
+        boolean bf16 = format.widensInRegisters();
         for (int c0 = 0; c0 < kv; c0 += PANEL_COLS) {
             int width = Math.min(PANEL_COLS, kv - c0);
-            for (int r = 0; r < rc; r++) {
-                format.decode(w.data(), (long) (n + r) * k + c0, width, sc.widened, sc.panel, 4L * r * width);
+            if (bf16) {
+                // BF16 widens exactly in two instructions: the tiles read the weights where they are
+                tiles(w.data(), (long) n * k + c0, k, true, rc, x, t0 * k + c0, k, tc, acc, width);
+            } else {
+                for (int r = 0; r < rc; r++) {
+                    format.decode(w.data(), (long) (n + r) * k + c0, width, sc.widened, sc.panel, 4L * r * width);
+                }
+                tiles(sc.panel, 0, width, false, rc, x, t0 * k + c0, k, tc, acc, width);
             }
-            tiles(sc.panel, width, rc, x, t0 * k + c0, k, tc, acc);
         }
         if (kv < k) {
             for (int r = 0; r < rc; r++) {
@@ -137,34 +146,35 @@ public final class MatMul {
      * {@code acc[(r * tc + j) * L]}. Tokens are the outer loop, so a group's activations (12 KB)
      * are read from L2 once and meet every row of the panel while in L1.
      */
-    private static void tiles(MemorySegment p, int width, int rc, float[] x, int xo, int xs, int tc, float[] acc) {
+    private static void tiles(MemorySegment p, long po, long ps, boolean bf16, int rc, float[] x, int xo, int xs, int tc,
+                              float[] acc, int width) {
         int as = tc * L;
         int rows4 = rc - rc % 4;
         int j = 0;
         for (; j + 6 <= tc; j += 6) {
             for (int r = 0; r < rows4; r += 4) {
-                tile4x6(p, r * width, width, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
+                tile4x6(p, po + r * ps, ps, bf16, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
             }
         }
         for (; j + 3 <= tc; j += 3) {
             for (int r = 0; r < rows4; r += 4) {
-                tile4x3(p, r * width, width, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
+                tile4x3(p, po + r * ps, ps, bf16, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
             }
         }
         for (; j < tc; j++) {
             for (int r = 0; r < rows4; r += 4) {
-                tile4x1(p, r * width, width, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
+                tile4x1(p, po + r * ps, ps, bf16, x, xo + j * xs, xs, acc, r * as + j * L, as, width);
             }
         }
         for (int r = rows4; r < rc; r++) {
             for (j = 0; j < tc; j++) {
-                tile1x1(p, r * width, x, xo + j * xs, acc, r * as + j * L, width);
+                tile1x1(p, po + r * ps, bf16, x, xo + j * xs, acc, r * as + j * L, width);
             }
         }
     }
 
     /** 4 rows x 6 tokens: 24 accumulators, 5 more registers for the operands. */
-    private static void tile4x6(MemorySegment p, int po, int ps, float[] x, int xo, int xs, float[] acc, int ao, int as,
+    private static void tile4x6(MemorySegment p, long po, long ps, boolean bf16, float[] x, int xo, int xs, float[] acc, int ao, int as,
                                 int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
@@ -191,10 +201,10 @@ public final class MatMul {
         FloatVector a34 = FloatVector.fromArray(F, acc, ao + 3 * as + 4 * L);
         FloatVector a35 = FloatVector.fromArray(F, acc, ao + 3 * as + 5 * L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = FloatVector.fromMemorySegment(F, p, 4L * (po + i), ByteOrder.nativeOrder());
-            FloatVector w1 = FloatVector.fromMemorySegment(F, p, 4L * (po + ps + i), ByteOrder.nativeOrder());
-            FloatVector w2 = FloatVector.fromMemorySegment(F, p, 4L * (po + 2 * ps + i), ByteOrder.nativeOrder());
-            FloatVector w3 = FloatVector.fromMemorySegment(F, p, 4L * (po + 3 * ps + i), ByteOrder.nativeOrder());
+            FloatVector w0 = weights(p, po + i, bf16);
+            FloatVector w1 = weights(p, po + ps + i, bf16);
+            FloatVector w2 = weights(p, po + 2 * ps + i, bf16);
+            FloatVector w3 = weights(p, po + 3 * ps + i, bf16);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -253,7 +263,7 @@ public final class MatMul {
     }
 
     /** 4 rows x 3 tokens: 12 accumulators, 5 more registers for the operands. */
-    private static void tile4x3(MemorySegment p, int po, int ps, float[] x, int xo, int xs, float[] acc, int ao, int as,
+    private static void tile4x3(MemorySegment p, long po, long ps, boolean bf16, float[] x, int xo, int xs, float[] acc, int ao, int as,
                                 int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
@@ -268,10 +278,10 @@ public final class MatMul {
         FloatVector a31 = FloatVector.fromArray(F, acc, ao + 3 * as + L);
         FloatVector a32 = FloatVector.fromArray(F, acc, ao + 3 * as + 2 * L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = FloatVector.fromMemorySegment(F, p, 4L * (po + i), ByteOrder.nativeOrder());
-            FloatVector w1 = FloatVector.fromMemorySegment(F, p, 4L * (po + ps + i), ByteOrder.nativeOrder());
-            FloatVector w2 = FloatVector.fromMemorySegment(F, p, 4L * (po + 2 * ps + i), ByteOrder.nativeOrder());
-            FloatVector w3 = FloatVector.fromMemorySegment(F, p, 4L * (po + 3 * ps + i), ByteOrder.nativeOrder());
+            FloatVector w0 = weights(p, po + i, bf16);
+            FloatVector w1 = weights(p, po + ps + i, bf16);
+            FloatVector w2 = weights(p, po + 2 * ps + i, bf16);
+            FloatVector w3 = weights(p, po + 3 * ps + i, bf16);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -303,17 +313,17 @@ public final class MatMul {
     }
 
     /** 4 rows x 1 tokens: 4 accumulators, 5 more registers for the operands. */
-    private static void tile4x1(MemorySegment p, int po, int ps, float[] x, int xo, int xs, float[] acc, int ao, int as,
+    private static void tile4x1(MemorySegment p, long po, long ps, boolean bf16, float[] x, int xo, int xs, float[] acc, int ao, int as,
                                 int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a10 = FloatVector.fromArray(F, acc, ao + as);
         FloatVector a20 = FloatVector.fromArray(F, acc, ao + 2 * as);
         FloatVector a30 = FloatVector.fromArray(F, acc, ao + 3 * as);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = FloatVector.fromMemorySegment(F, p, 4L * (po + i), ByteOrder.nativeOrder());
-            FloatVector w1 = FloatVector.fromMemorySegment(F, p, 4L * (po + ps + i), ByteOrder.nativeOrder());
-            FloatVector w2 = FloatVector.fromMemorySegment(F, p, 4L * (po + 2 * ps + i), ByteOrder.nativeOrder());
-            FloatVector w3 = FloatVector.fromMemorySegment(F, p, 4L * (po + 3 * ps + i), ByteOrder.nativeOrder());
+            FloatVector w0 = weights(p, po + i, bf16);
+            FloatVector w1 = weights(p, po + ps + i, bf16);
+            FloatVector w2 = weights(p, po + 2 * ps + i, bf16);
+            FloatVector w3 = weights(p, po + 3 * ps + i, bf16);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -326,11 +336,16 @@ public final class MatMul {
         a30.intoArray(acc, ao + 3 * as);
     }
 
+    /** Lanes of weights from element {@code e}: BF16 widened in registers, or fp32 panel. */
+    private static FloatVector weights(MemorySegment p, long e, boolean bf16) {
+        return bf16 ? CpuWeightFormat.bf16Lanes(p, e) : FloatVector.fromMemorySegment(F, p, 4L * e, ByteOrder.nativeOrder());
+    }
+
     /** The rows left over below 4: one row, one token. */
-    private static void tile1x1(MemorySegment p, int po, float[] x, int xo, float[] acc, int ao, int len) {
+    private static void tile1x1(MemorySegment p, long po, boolean bf16, float[] x, int xo, float[] acc, int ao, int len) {
         FloatVector a = FloatVector.fromArray(F, acc, ao);
         for (int i = 0; i < len; i += L) {
-            a = FloatVector.fromMemorySegment(F, p, 4L * (po + i), ByteOrder.nativeOrder()).fma(FloatVector.fromArray(F, x, xo + i), a);
+            a = weights(p, po + i, bf16).fma(FloatVector.fromArray(F, x, xo + i), a);
         }
         a.intoArray(acc, ao);
     }
