@@ -66,7 +66,7 @@ class MatMulTest {
      */
     @Test
     void tiledResultsAreBitIdenticalToOneAccumulatorPerOutput() {
-        int[][] shapes = {{13, 1045, 50}, {8, 512, 6}, {21, 1536, 32}, {5, 40, 7}, {12, 2048, 16}};
+        int[][] shapes = {{13, 1045, 50}, {8, 512, 6}, {21, 1536, 32}, {5, 40, 7}, {12, 2048, 16}, {9, 4200, 9}};
         try (Arena arena = Arena.ofShared(); CpuDevice dev = new CpuDevice("test", 2)) {
             for (DType dtype : new DType[] {DType.BF16, DType.F32}) {
                 for (int[] shape : shapes) {

@@ -52,8 +52,13 @@ final class Bf16Cpu implements CpuWeightFormat {
         }
     }
 
+    @Override
+    public boolean widensInRegisters() {
+        return true;
+    }
+
     /** Elements {@code [first, first + lanes)} widened exactly (inlined: one final class, one call site shape). */
-    private static FloatVector load(MemorySegment data, long first) {
+    static FloatVector load(MemorySegment data, long first) {
         ShortVector s = ShortVector.fromMemorySegment(S, data, first * 2, ByteOrder.LITTLE_ENDIAN);
         IntVector widened = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
         return widened.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();

@@ -35,6 +35,16 @@ public interface CpuWeightFormat {
         MemorySegment.copy(tmp, 0, dst, ValueLayout.JAVA_FLOAT, dstOff, count);
     }
 
+    /** Whether the tiles read this format's weights in place through {@link #bf16Lanes} (BF16 only). */
+    default boolean widensInRegisters() {
+        return false;
+    }
+
+    /** BF16 elements {@code [first, first + lanes)} of {@code data} widened exactly to fp32. */
+    static jdk.incubator.vector.FloatVector bf16Lanes(MemorySegment data, long first) {
+        return Bf16Cpu.load(data, first);
+    }
+
     /** Elements per storage block: runs passed to {@link #decode} start and end on multiples of it. */
     default int alignment() {
         return 1;
