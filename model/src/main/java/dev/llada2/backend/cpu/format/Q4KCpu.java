@@ -18,8 +18,8 @@ import static dev.llada2.backend.cpu.format.BlockLanes.*;
  * of sub-block {@code j} (32 elements) is {@code (d·sc[j])·q − dmin·m[j]}: the two products are
  * computed once per sub-block, then one multiply and one subtract per vector of codes (not fused,
  * so the result equals the scalar definition bit for bit). The 12 packed scale bytes are read once
- * per block (as a long and an int); the codes are unpacked in int lanes, where a shift is one
- * instruction (x86 has no byte-lane shift).
+ * per block (as a long and an int) and unpacked four at a time in an int; the codes are unpacked
+ * in int lanes, where a shift is one instruction (x86 has no byte-lane shift).
  */
 final class Q4KCpu extends BlockFormat {
 
@@ -36,28 +36,36 @@ final class Q4KCpu extends BlockFormat {
     }
 
     /**
-     * Per 64-element chunk, its 32 code bytes give the low nibbles (sub-block 2c) and then the high
-     * ones (sub-block 2c + 1); a shift count picks the nibble. Written out in one loop nest with no
+     * Per 64-element chunk {@code c}, its 32 code bytes are loaded once and give the low nibbles
+     * (sub-block 2c) and the high ones (sub-block 2c + 1). Written out in one loop nest with no
      * helper taking or returning a vector (see {@link BlockLanes}).
      */
     @Override
-    void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff) {
+    public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
+        if (!vectorized()) {
+            decodeScalar(data, first, count, dst, dstOff);
+            return;
+        }
         long at = first / BLOCK * BLOCK_BYTES;
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at);
             float dmin = half(data, at + 2);
             long s8 = data.get(LONG_LE, at + SCALES);
             int s4 = data.get(INT_LE, at + SCALES + 8);
-            for (int j = 0; j < 8; j++) {
-                float dj = d * scale(s8, s4, j);
-                float mj = dmin * min(s8, s4, j);
-                int shift = 4 * (j & 1);
+            long scales = scales(s8, s4);
+            long mins = mins(s8, s4);
+            for (int c = 0; c < 4; c++) {
+                float dLow = d * (int) (scales >>> 16 * c & 0xFF);
+                float mLow = dmin * (int) (mins >>> 16 * c & 0xFF);
+                float dHigh = d * (int) (scales >>> 16 * c + 8 & 0xFF);
+                float mHigh = dmin * (int) (mins >>> 16 * c + 8 & 0xFF);
                 for (int l = 0; l < 32; l += lanes()) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, at + QS + 32L * (j / 2) + l,
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, at + QS + 32L * c + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                    ((FloatVector) q.lanewise(VectorOperators.ASHR, shift).and(0x0F)
-                            .convertShape(VectorOperators.I2F, F, 0)).mul(dj).sub(mj)
-                            .intoMemorySegment(dst, o + 4L * (32 * j + l), NATIVE);
+                    ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).mul(dLow).sub(mLow)
+                            .intoMemorySegment(dst, o + 4L * (64 * c + l), NATIVE);
+                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convertShape(VectorOperators.I2F, F, 0))
+                            .mul(dHigh).sub(mHigh).intoMemorySegment(dst, o + 4L * (64 * c + 32 + l), NATIVE);
                 }
             }
         }
@@ -72,27 +80,25 @@ final class Q4KCpu extends BlockFormat {
         int q = (j & 1) == 0 ? code & 0x0F : code >> 4;
         long s8 = data.get(LONG_LE, at + SCALES);
         int s4 = data.get(INT_LE, at + SCALES + 8);
-        return half(data, at) * scale(s8, s4, j) * q - half(data, at + 2) * min(s8, s4, j);
+        return half(data, at) * (int) (scales(s8, s4) >>> 8 * j & 0xFF) * q
+                - half(data, at + 2) * (int) (mins(s8, s4) >>> 8 * j & 0xFF);
     }
 
-    /** Byte {@code b} of the 12 packed scale bytes, given as bytes 0..7 ({@code s8}) and 8..11 ({@code s4}). */
-    private static int packed(long s8, int s4, int b) {
-        return b < 8 ? (int) (s8 >>> 8 * b) & 0xFF : s4 >>> 8 * (b - 8) & 0xFF;
+    /*
+     * The 12 packed bytes q[0..11] (llama.cpp's get_scale_min_k4): sub-block j < 4 has scale q[j] & 63
+     * and min q[j + 4] & 63; j >= 4 has scale (q[j + 4] & 15) | (q[j - 4] >> 6) << 4 and min
+     * (q[j + 4] >> 4) | (q[j] >> 6) << 4. Both are computed for four bytes at once in an int.
+     */
+
+    /** The eight 6-bit scales of a block, sub-block {@code j} in byte {@code j}; {@code s8}: q[0..7], {@code s4}: q[8..11]. */
+    private static long scales(long s8, int s4) {
+        int q0 = (int) s8;
+        return (q0 & 0x3F3F3F3FL) | ((long) ((s4 & 0x0F0F0F0F) | (q0 >>> 2 & 0x30303030)) << 32);
     }
 
-    /** The 6-bit scale of sub-block {@code j} (llama.cpp's {@code get_scale_min_k4}, scale half). */
-    private static int scale(long s8, int s4, int j) {
-        if (j < 4) {
-            return packed(s8, s4, j) & 63;
-        }
-        return (packed(s8, s4, j + 4) & 0x0F) | (packed(s8, s4, j - 4) >> 6) << 4;
-    }
-
-    /** The 6-bit min of sub-block {@code j} (llama.cpp's {@code get_scale_min_k4}, min half). */
-    private static int min(long s8, int s4, int j) {
-        if (j < 4) {
-            return packed(s8, s4, j + 4) & 63;
-        }
-        return packed(s8, s4, j + 4) >> 4 | (packed(s8, s4, j) >> 6) << 4;
+    /** The eight 6-bit mins of a block, sub-block {@code j} in byte {@code j}. */
+    private static long mins(long s8, int s4) {
+        int q4 = (int) (s8 >>> 32);
+        return (q4 & 0x3F3F3F3FL) | ((long) ((s4 >>> 4 & 0x0F0F0F0F) | (q4 >>> 2 & 0x30303030)) << 32);
     }
 }

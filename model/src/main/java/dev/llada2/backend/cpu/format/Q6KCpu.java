@@ -37,29 +37,38 @@ final class Q6KCpu extends BlockFormat {
      * lanes (x86 shifts int lanes natively, byte lanes not at all): shift counts line the nibble up
      * on bits 0..3 and the two {@code qh} bits on bits 4, 5, one blend takes bits 4, 5 from the
      * {@code qh} side and the rest from {@code ql}, a mask drops what lies above, and 32 is
-     * subtracted. Written out in one loop nest with no helper taking or returning a vector (see
+     * subtracted. Per half and run of lanes the three byte vectors are loaded once
+     * for all four quarters. Written out in one loop nest with no helper taking or returning a vector (see
      * {@link BlockLanes}).
      */
     @Override
-    void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff) {
+    public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
+        if (!vectorized()) {
+            decodeScalar(data, first, count, dst, dstOff);
+            return;
+        }
         long at = first / BLOCK * BLOCK_BYTES;
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at + D);
             for (int h = 0; h < 2; h++) {
-                for (int q = 0; q < 4; q++) {
-                    int lowShift = (q & 2) << 1;
-                    int highShift = 2 * q;
-                    for (int l = 0; l < 32; l += lanes()) {
-                        IntVector ql = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64L * h + 32L * (q & 1) + l,
-                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                        IntVector qh = (IntVector) ByteVector.fromMemorySegment(B, data, at + QH + 32L * h + l,
-                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                        IntVector code = ql.lanewise(VectorOperators.ASHR, lowShift)
-                                .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, highShift), 0x30)
-                                .and(0x3F).sub(32);
-                        int e = 128 * h + 32 * q + l;
-                        ((FloatVector) code.convertShape(VectorOperators.I2F, F, 0)).mul(d * scaleAt(data, at, e / 16))
+                for (int l = 0; l < 32; l += lanes()) {
+                    IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64L * h + l,
+                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64L * h + 32 + l,
+                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, data, at + QH + 32L * h + l,
+                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHL, 4);
+                    for (int n = 0; n < 2; n++) {
+                        // quarters 2n (from ql0) and 2n + 1 (from ql1): nibble n, qh bits 4n.. and 4n + 2..
+                        int e = 128 * h + 64 * n + l;
+                        IntVector c0 = ql0.lanewise(VectorOperators.ASHR, 4 * n)
+                                .bitwiseBlend(qh.lanewise(VectorOperators.ASHR, 4 * n), 0x30).and(0x3F).sub(32);
+                        IntVector c1 = ql1.lanewise(VectorOperators.ASHR, 4 * n)
+                                .bitwiseBlend(qh.lanewise(VectorOperators.ASHR, 4 * n + 2), 0x30).and(0x3F).sub(32);
+                        ((FloatVector) c0.convertShape(VectorOperators.I2F, F, 0)).mul(d * scaleAt(data, at, e / 16))
                                 .intoMemorySegment(dst, o + 4L * e, NATIVE);
+                        ((FloatVector) c1.convertShape(VectorOperators.I2F, F, 0)).mul(d * scaleAt(data, at, (e + 32) / 16))
+                                .intoMemorySegment(dst, o + 4L * (e + 32), NATIVE);
                     }
                 }
             }

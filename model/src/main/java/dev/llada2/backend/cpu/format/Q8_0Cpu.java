@@ -25,7 +25,11 @@ final class Q8_0Cpu extends BlockFormat {
     }
 
     @Override
-    void decodeBlocks(MemorySegment data, long first, int count, MemorySegment dst, long dstOff) {
+    public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
+        if (!vectorized()) {
+            decodeScalar(data, first, count, dst, dstOff);
+            return;
+        }
         long at = first / BLOCK * BLOCK_BYTES;
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at);
