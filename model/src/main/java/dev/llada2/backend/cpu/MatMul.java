@@ -186,6 +186,10 @@ public final class MatMul {
         }
     }
 
+    // One method per tile width, written out: C2 keeps named FloatVector locals in registers but an
+    // accumulator array (or a loop over tokens inside the tile) in memory, so a generic tile would run
+    // at a fraction of the FMA rate. The six methods differ only in how many tokens they carry.
+
     /** 4 rows x 6 tokens: 24 accumulators and 5 more registers for the operands. */
     private static void tile4x6(MemorySegment p, long po, long ps, boolean bf16, float[] x, int xo, int xs, float[] acc,
                                 int ao, int as, int len) {
