@@ -9,7 +9,6 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /** BF16 weights: the upper 16 bits of an fp32, widened exactly by a 16-bit shift (Vector API). */
@@ -35,20 +34,6 @@ final class Bf16Cpu implements CpuWeightFormat {
         }
         for (; i < count; i++) {
             dst[dstOff + i] = TensorReader.bf16ToFloat(data.get(TensorReader.SHORT_LE, base + 2L * i));
-        }
-    }
-
-    @Override
-    public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
-        int lanes = F.length();
-        int i = 0;
-        long base = first * 2;
-        for (; i <= count - lanes; i += lanes) {
-            load(data, first + i).intoMemorySegment(dst, dstOff + 4L * i, ByteOrder.nativeOrder());
-        }
-        for (; i < count; i++) {
-            dst.set(ValueLayout.JAVA_FLOAT, dstOff + 4L * i,
-                    TensorReader.bf16ToFloat(data.get(TensorReader.SHORT_LE, base + 2L * i)));
         }
     }
 
