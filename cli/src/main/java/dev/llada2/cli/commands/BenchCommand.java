@@ -7,6 +7,7 @@ import dev.llada2.cli.options.EngineOptions;
 import dev.llada2.cli.options.ModelOptions;
 import dev.llada2.cli.output.Json;
 import dev.llada2.cli.output.Terminal;
+import dev.llada2.checkpoint.TensorInfo;
 import dev.llada2.decode.DecodeOptions;
 import dev.llada2.decode.TokenIds;
 import dev.llada2.perf.e2e.DecodeBench;
@@ -95,7 +96,7 @@ public final class BenchCommand extends LladaCommand {
             if (output.equals("json")) {
                 out().println(json(engine, m, prompt.length, loadSeconds, variants, reports, breakdown));
             } else {
-                printTable(engine, prompt.length, loadSeconds, variants, reports);
+                printTable(engine, weightBytes(m), prompt.length, loadSeconds, variants, reports);
                 if (breakdown) {
                     printBreakdown(variants, reports);
                 }
@@ -118,7 +119,18 @@ public final class BenchCommand extends LladaCommand {
         return p;
     }
 
-    private void printTable(Engine engine, int promptLength, double loadSeconds, List<DecodeOptions> variants,
+    /**
+     * Bytes of every tensor of the model, all memory-mapped from its files: what the weights hold
+     * resident once every expert has run. The process's resident size counts only the pages a run
+     * read, which for an MoE model depends on its routing (and a quantized model routes differently
+     * from its BF16 source), so formats are compared by this figure.
+     */
+    private static long weightBytes(LoadedModel m) {
+        return m.checkpoint().tensors().values().stream().mapToLong(TensorInfo::byteSize).sum();
+    }
+
+    private void printTable(Engine engine, long weightBytes, int promptLength, double loadSeconds,
+                            List<DecodeOptions> variants,
                                    List<DecodeBench.Report> reports) {
         DecodeOptions o = variants.getFirst();
         out().printf("engine: %s; prompt %d tokens, gen-length %d, block %d, %s decoding, threshold %.2f%s; load %.2f s%n",
@@ -140,8 +152,9 @@ public final class BenchCommand extends LladaCommand {
             }
         }
         DecodeBench.Report last = reports.getLast();
-        out().printf("peak memory: heap %.0f MB, resident %.0f MB (includes the mapped weights read)%n",
-                last.peakHeapBytes() / 1e6, last.peakRssBytes() / 1e6);
+        out().printf("peak memory: heap %.0f MB, resident %.0f MB (includes the mapped weights read); weights %.0f MB"
+                        + " (every tensor, memory-mapped)%n", last.peakHeapBytes() / 1e6, last.peakRssBytes() / 1e6,
+                weightBytes / 1e6);
         if (reports.size() == 2) {
             out().printf("kv-cache speed-up (median run, tokens/s): %.2fx%n",
                     reports.get(0).median().tokensPerSecond() / reports.get(1).median().tokensPerSecond());
@@ -216,6 +229,7 @@ public final class BenchCommand extends LladaCommand {
         }
         j.put("peak_heap_bytes", reports.getLast().peakHeapBytes());
         j.put("peak_rss_bytes", reports.getLast().peakRssBytes());
+        j.put("weight_bytes", weightBytes(m));
         if (reports.size() == 2) {
             j.put("kv_cache_speedup", reports.get(0).median().tokensPerSecond() / reports.get(1).median().tokensPerSecond());
         }

@@ -20,10 +20,11 @@ import java.util.Arrays;
  * every vector load is cache-line aligned: it stays in L1 next to the activations it meets), and
  * every token of the block runs over the panel in register tiles of 4 rows x 6 tokens (24
  * accumulators and 5 operands: 29 of the 32 AVX-512 registers), so each loaded vector feeds several
- * fused multiply-adds. BF16 weights skip the panel: their widening is exact and takes two
- * instructions, so the tiles widen them in registers straight from the tensor and the weights' loads
- * overlap the arithmetic (a quarter less time than staging them, measured on the LM head and on
- * routed experts).
+ * fused multiply-adds. BF16 and Q8_0 weights skip the panel: their widening takes a few
+ * instructions (BF16: two; Q8_0: widen the int8 codes, multiply by the block's scale, exact), so the
+ * tiles widen them in registers straight from the tensor ({@link CpuWeightFormat#lanes}) and the
+ * weights' loads overlap the arithmetic (BF16: a quarter less time than staging them; Q8_0: a fifth,
+ * measured on the LM head and on routed experts). The Q4_K and Q6_K decoders stay on the panel.
  *
  * <p>Exactness: every (row, token) pair has one accumulator of fp32 lanes that runs over the
  * columns in order (kept in a per-thread array between panels) and is folded once at the end by
@@ -39,12 +40,12 @@ public final class MatMul {
     /** Columns per widened panel: a multiple of every block format's block (256) and of the lanes. */
     static final int PANEL_COLS = 512;
     /**
-     * Columns per tile pass when BF16 weights are read in place: 4 KB of each row, one page, read
-     * from its start to its end so the hardware prefetcher follows it (against 512 columns: about
-     * 10% less time on the LM head and on 7-token expert products); a token group's activations
-     * (48 KB for 6 tokens) then come from L2.
+     * Columns per tile pass when weights are read in place (BF16: 4 KB of each row, one page; Q8_0:
+     * 2176 bytes), read from its start to its end so the hardware prefetcher follows it (BF16 against
+     * 512 columns: about 10% less time on the LM head and on 7-token expert products); a token
+     * group's activations (48 KB for 6 tokens) then come from L2.
      */
-    static final int BF16_COLS = 2048;
+    static final int IN_PLACE_COLS = 2048;
     /** Tokens whose accumulators are kept per row panel (a longer prefill is cut into such blocks). */
     static final int TOKEN_BLOCK = 48;
     /** Rows per claimed chunk of a parallel product. */
@@ -124,18 +125,18 @@ public final class MatMul {
         float[] acc = sc.acc;
         int vectors = rc * tc;
         Arrays.fill(acc, 0, vectors * L, 0f);
-        boolean bf16 = format.widensInRegisters();
-        int step = bf16 ? BF16_COLS : PANEL_COLS;
+        int kind = format.tileLanes();
+        int step = kind != CpuWeightFormat.PANEL ? IN_PLACE_COLS : PANEL_COLS;
         for (int c0 = 0; c0 < kv; c0 += step) {
             int width = Math.min(step, kv - c0);
-            if (bf16) {
-                // BF16 widens exactly in two instructions: the tiles read the weights where they are
-                tiles(w.data(), (long) n * k + c0, k, true, rc, x, t0 * k + c0, k, tc, acc, width);
+            if (kind != CpuWeightFormat.PANEL) {
+                // BF16 and Q8_0 widen in a few instructions: the tiles read the weights where they are
+                tiles(w.data(), (long) n * k + c0, k, kind, rc, x, t0 * k + c0, k, tc, acc, width);
             } else {
                 for (int r = 0; r < rc; r++) {
                     format.decode(w.data(), (long) (n + r) * k + c0, width, sc.widened, sc.panel, 4L * r * width);
                 }
-                tiles(sc.panel, 0, width, false, rc, x, t0 * k + c0, k, tc, acc, width);
+                tiles(sc.panel, 0, width, CpuWeightFormat.PANEL, rc, x, t0 * k + c0, k, tc, acc, width);
             }
         }
         if (kv < k) {
@@ -151,11 +152,12 @@ public final class MatMul {
     /**
      * {@code rc} rows of {@code width} columns against {@code tc} tokens ({@code x[xo + j*xs ..]}): the
      * rows start at element {@code po} of {@code p} with stride {@code ps}, BF16 in the tensor when
-     * {@code bf16}, else fp32 in the panel. Accumulator of row r, token j at {@code acc[(r * tc + j) * L]}.
+     * {@code kind} is not {@link CpuWeightFormat#PANEL} (widened by {@link CpuWeightFormat#lanes}), else fp32
+     * in the panel. Accumulator of row r, token j at {@code acc[(r * tc + j) * L]}.
      * Tokens are the outer loop, in groups of at most 6, so a group's activations meet every row
      * while in cache.
      */
-    private static void tiles(MemorySegment p, long po, long ps, boolean bf16, int rc, float[] x, int xo, int xs, int tc,
+    private static void tiles(MemorySegment p, long po, long ps, int kind, int rc, float[] x, int xo, int xs, int tc,
                               float[] acc, int width) {
         int as = tc * L;
         int rows4 = rc - rc % 4;
@@ -169,19 +171,19 @@ public final class MatMul {
                 int xj = xo + j * xs;
                 int aj = r * as + j * L;
                 switch (size) {
-                    case 6 -> tile4x6(p, pr, ps, bf16, x, xj, xs, acc, aj, as, width);
-                    case 5 -> tile4x5(p, pr, ps, bf16, x, xj, xs, acc, aj, as, width);
-                    case 4 -> tile4x4(p, pr, ps, bf16, x, xj, xs, acc, aj, as, width);
-                    case 3 -> tile4x3(p, pr, ps, bf16, x, xj, xs, acc, aj, as, width);
-                    case 2 -> tile4x2(p, pr, ps, bf16, x, xj, xs, acc, aj, as, width);
-                    default -> tile4x1(p, pr, ps, bf16, x, xj, xs, acc, aj, as, width);
+                    case 6 -> tile4x6(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
+                    case 5 -> tile4x5(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
+                    case 4 -> tile4x4(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
+                    case 3 -> tile4x3(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
+                    case 2 -> tile4x2(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
+                    default -> tile4x1(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
                 }
             }
             j += size;
         }
         for (int r = rows4; r < rc; r++) {
             for (int j = 0; j < tc; j++) {
-                tile1x1(p, po + r * ps, bf16, x, xo + j * xs, acc, r * as + j * L, width);
+                tile1x1(p, po + r * ps, kind, x, xo + j * xs, acc, r * as + j * L, width);
             }
         }
     }
@@ -191,7 +193,7 @@ public final class MatMul {
     // at a fraction of the FMA rate. The six methods differ only in how many tokens they carry.
 
     /** 4 rows x 6 tokens: 24 accumulators and 5 more registers for the operands. */
-    private static void tile4x6(MemorySegment p, long po, long ps, boolean bf16, float[] x, int xo, int xs, float[] acc,
+    private static void tile4x6(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
                                 int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
@@ -218,10 +220,10 @@ public final class MatMul {
         FloatVector a34 = FloatVector.fromArray(F, acc, ao + 3 * as + 4 * L);
         FloatVector a35 = FloatVector.fromArray(F, acc, ao + 3 * as + 5 * L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po + i, bf16);
-            FloatVector w1 = weights(p, po + ps + i, bf16);
-            FloatVector w2 = weights(p, po + 2 * ps + i, bf16);
-            FloatVector w3 = weights(p, po + 3 * ps + i, bf16);
+            FloatVector w0 = weights(p, po, i, kind);
+            FloatVector w1 = weights(p, po + ps, i, kind);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -280,7 +282,7 @@ public final class MatMul {
     }
 
     /** 4 rows x 5 tokens: 20 accumulators. */
-    private static void tile4x5(MemorySegment p, long po, long ps, boolean bf16, float[] x, int xo, int xs, float[] acc,
+    private static void tile4x5(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
                                 int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
@@ -303,10 +305,10 @@ public final class MatMul {
         FloatVector a33 = FloatVector.fromArray(F, acc, ao + 3 * as + 3 * L);
         FloatVector a34 = FloatVector.fromArray(F, acc, ao + 3 * as + 4 * L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po + i, bf16);
-            FloatVector w1 = weights(p, po + ps + i, bf16);
-            FloatVector w2 = weights(p, po + 2 * ps + i, bf16);
-            FloatVector w3 = weights(p, po + 3 * ps + i, bf16);
+            FloatVector w0 = weights(p, po, i, kind);
+            FloatVector w1 = weights(p, po + ps, i, kind);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -356,7 +358,7 @@ public final class MatMul {
     }
 
     /** 4 rows x 4 tokens: 16 accumulators. */
-    private static void tile4x4(MemorySegment p, long po, long ps, boolean bf16, float[] x, int xo, int xs, float[] acc,
+    private static void tile4x4(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
                                 int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
@@ -375,10 +377,10 @@ public final class MatMul {
         FloatVector a32 = FloatVector.fromArray(F, acc, ao + 3 * as + 2 * L);
         FloatVector a33 = FloatVector.fromArray(F, acc, ao + 3 * as + 3 * L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po + i, bf16);
-            FloatVector w1 = weights(p, po + ps + i, bf16);
-            FloatVector w2 = weights(p, po + 2 * ps + i, bf16);
-            FloatVector w3 = weights(p, po + 3 * ps + i, bf16);
+            FloatVector w0 = weights(p, po, i, kind);
+            FloatVector w1 = weights(p, po + ps, i, kind);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -419,7 +421,7 @@ public final class MatMul {
     }
 
     /** 4 rows x 3 tokens: 12 accumulators. */
-    private static void tile4x3(MemorySegment p, long po, long ps, boolean bf16, float[] x, int xo, int xs, float[] acc,
+    private static void tile4x3(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
                                 int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
@@ -434,10 +436,10 @@ public final class MatMul {
         FloatVector a31 = FloatVector.fromArray(F, acc, ao + 3 * as + L);
         FloatVector a32 = FloatVector.fromArray(F, acc, ao + 3 * as + 2 * L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po + i, bf16);
-            FloatVector w1 = weights(p, po + ps + i, bf16);
-            FloatVector w2 = weights(p, po + 2 * ps + i, bf16);
-            FloatVector w3 = weights(p, po + 3 * ps + i, bf16);
+            FloatVector w0 = weights(p, po, i, kind);
+            FloatVector w1 = weights(p, po + ps, i, kind);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -469,7 +471,7 @@ public final class MatMul {
     }
 
     /** 4 rows x 2 tokens: 8 accumulators. */
-    private static void tile4x2(MemorySegment p, long po, long ps, boolean bf16, float[] x, int xo, int xs, float[] acc,
+    private static void tile4x2(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
                                 int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
@@ -480,10 +482,10 @@ public final class MatMul {
         FloatVector a30 = FloatVector.fromArray(F, acc, ao + 3 * as);
         FloatVector a31 = FloatVector.fromArray(F, acc, ao + 3 * as + L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po + i, bf16);
-            FloatVector w1 = weights(p, po + ps + i, bf16);
-            FloatVector w2 = weights(p, po + 2 * ps + i, bf16);
-            FloatVector w3 = weights(p, po + 3 * ps + i, bf16);
+            FloatVector w0 = weights(p, po, i, kind);
+            FloatVector w1 = weights(p, po + ps, i, kind);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -506,17 +508,17 @@ public final class MatMul {
     }
 
     /** 4 rows x 1 token: 4 accumulators. */
-    private static void tile4x1(MemorySegment p, long po, long ps, boolean bf16, float[] x, int xo, int xs, float[] acc,
+    private static void tile4x1(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
                                 int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a10 = FloatVector.fromArray(F, acc, ao + as);
         FloatVector a20 = FloatVector.fromArray(F, acc, ao + 2 * as);
         FloatVector a30 = FloatVector.fromArray(F, acc, ao + 3 * as);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po + i, bf16);
-            FloatVector w1 = weights(p, po + ps + i, bf16);
-            FloatVector w2 = weights(p, po + 2 * ps + i, bf16);
-            FloatVector w3 = weights(p, po + 3 * ps + i, bf16);
+            FloatVector w0 = weights(p, po, i, kind);
+            FloatVector w1 = weights(p, po + ps, i, kind);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -529,16 +531,22 @@ public final class MatMul {
         a30.intoArray(acc, ao + 3 * as);
     }
 
-    /** Lanes of weights from element {@code e}: BF16 widened in registers, or fp32 panel. */
-    private static FloatVector weights(MemorySegment p, long e, boolean bf16) {
-        return bf16 ? CpuWeightFormat.bf16Lanes(p, e) : FloatVector.fromMemorySegment(F, p, 4L * e, ByteOrder.nativeOrder());
+    /**
+     * Lanes of weights from element {@code i} of the row that starts at element {@code row} (a
+     * multiple of any block: rows are whole blocks): widened in registers from the tensor, or fp32
+     * panel. Row and column apart, so that a block format's addressing of the column is computed
+     * once for the tile's rows and the row's part is hoisted out of the loop.
+     */
+    private static FloatVector weights(MemorySegment p, long row, int i, int kind) {
+        return kind != CpuWeightFormat.PANEL ? CpuWeightFormat.lanes(kind, p, row, i)
+                : FloatVector.fromMemorySegment(F, p, 4L * (row + i), ByteOrder.nativeOrder());
     }
 
     /** The rows left over below 4: one row, one token. */
-    private static void tile1x1(MemorySegment p, long po, boolean bf16, float[] x, int xo, float[] acc, int ao, int len) {
+    private static void tile1x1(MemorySegment p, long po, int kind, float[] x, int xo, float[] acc, int ao, int len) {
         FloatVector a = FloatVector.fromArray(F, acc, ao);
         for (int i = 0; i < len; i += L) {
-            a = weights(p, po + i, bf16).fma(FloatVector.fromArray(F, x, xo + i), a);
+            a = weights(p, po, i, kind).fma(FloatVector.fromArray(F, x, xo + i), a);
         }
         a.intoArray(acc, ao);
     }

@@ -1,7 +1,9 @@
 package dev.llada2.backend.cpu;
 
+import dev.llada2.backend.cpu.format.CpuWeightFormat;
 import dev.llada2.checkpoint.DType;
 import dev.llada2.checkpoint.TensorReader;
+import dev.llada2.checkpoint.quant.BlockQuantizer;
 import dev.llada2.weights.Matrix;
 import dev.llada2.weights.RandomCheckpoint;
 import org.junit.jupiter.api.Test;
@@ -86,6 +88,51 @@ class MatMulTest {
                         for (int k = 0; k < cols; k++) {
                             row[k] = TensorReader.floatAt(dtype, w.data(), (long) n * cols + k);
                         }
+                        for (int t = 0; t < tokens; t++) {
+                            float want = VectorOps.dot(row, 0, x, t * cols, cols);
+                            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(y[t * rows + n]),
+                                    dtype + " " + rows + "x" + cols + " x" + tokens + " [t" + t + ",n" + n + "]");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The block formats too, whether the tiles read a decoded panel or decode in registers: every
+     * output equals, bit for bit, the one-accumulator dot product of the row as the format's decoder
+     * widens it (which {@code BlockFormatsTest} holds to the scalar definition), over several
+     * column passes, token counts around the tiles and past a token block, and leftover rows.
+     */
+    @Test
+    void blockFormatResultsAreBitIdenticalToTheDecodedRowsDotProduct() {
+        int[][] shapes = {{13, 4608, 50}, {8, 512, 6}, {21, 1536, 32}, {5, 256, 7}, {9, 2304, 1}};
+        try (Arena arena = Arena.ofShared(); CpuDevice dev = new CpuDevice("test", 2)) {
+            for (DType dtype : new DType[] {DType.Q8_0, DType.Q4_K, DType.Q6_K}) {
+                for (int[] shape : shapes) {
+                    int rows = shape[0];
+                    int cols = shape[1];
+                    int tokens = shape[2];
+                    SplittableRandom r = new SplittableRandom(rows * 7L + cols + tokens);
+                    long rowBytes = (long) cols / dtype.blockSize() * dtype.blockBytes();
+                    MemorySegment seg = arena.allocate(rowBytes * rows, 8);
+                    float[] row = new float[cols];
+                    for (int n = 0; n < rows; n++) {
+                        for (int k = 0; k < cols; k++) {
+                            row[k] = (float) (0.05 * r.nextDouble(-1, 1));
+                        }
+                        BlockQuantizer.of(dtype).quantize(row, 0, cols, seg, n * rowBytes);
+                    }
+                    Matrix w = new Matrix("w", rows, cols, dtype, seg);
+                    float[] x = new float[tokens * cols];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) r.nextDouble(-1, 1);
+                    }
+                    float[] y = new float[tokens * rows];
+                    MatMul.multiply(dev, w, x, tokens, y);
+                    for (int n = 0; n < rows; n++) {
+                        CpuWeightFormat.of(dtype).decode(seg, (long) n * cols, cols, row, 0);
                         for (int t = 0; t < tokens; t++) {
                             float want = VectorOps.dot(row, 0, x, t * cols, cols);
                             assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(y[t * rows + n]),

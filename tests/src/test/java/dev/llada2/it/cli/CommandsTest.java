@@ -2,6 +2,7 @@ package dev.llada2.it.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llada2.checkpoint.Checkpoint;
 import dev.llada2.checkpoint.SafetensorsFile;
 import dev.llada2.checkpoint.TensorInfo;
 import dev.llada2.checkpoint.TensorReader;
@@ -233,6 +234,14 @@ class CommandsTest {
         for (String key : List.of("host_to_device", "device_to_host", "device_to_device")) {
             assertEquals(0, j.at("/modes/0/runs/0/" + key + "_bytes_per_forward").asDouble(-1), key);
         }
+        // the weights' size: every tensor's elements times its type's bytes
+        long weightBytes = 0;
+        try (Checkpoint c = Checkpoint.open(Path.of(TINY))) {
+            for (TensorInfo t : c.tensors().values()) {
+                weightBytes += Arrays.stream(t.shape()).reduce(1, (x, y) -> x * y) * t.dtype().bytes();
+            }
+        }
+        assertEquals(weightBytes, j.get("weight_bytes").asLong());
     }
 
     /**

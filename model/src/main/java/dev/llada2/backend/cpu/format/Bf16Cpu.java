@@ -38,8 +38,8 @@ final class Bf16Cpu implements CpuWeightFormat {
     }
 
     @Override
-    public boolean widensInRegisters() {
-        return true;
+    public int tileLanes() {
+        return BF16_LANES;
     }
 
     /** Elements {@code [first, first + lanes)} widened exactly (inlined: one final class, one call site shape). */

@@ -35,14 +35,31 @@ public interface CpuWeightFormat {
         MemorySegment.copy(tmp, 0, dst, ValueLayout.JAVA_FLOAT, dstOff, count);
     }
 
-    /** Whether the tiles read this format's weights in place through {@link #bf16Lanes} (BF16 only). */
-    default boolean widensInRegisters() {
-        return false;
+    /** {@link #tileLanes()}: the tiles read fp32 that {@link #decode} wrote into a panel. */
+    int PANEL = 0;
+    /** {@link #tileLanes()}: BF16 widened in registers from the tensor by {@link #lanes}. */
+    int BF16_LANES = 1;
+    /** {@link #tileLanes()}: Q8_0 blocks decoded in registers from the tensor by {@link #lanes}. */
+    int Q8_0_LANES = 2;
+
+    /**
+     * How the matrix tiles read this format's weights: {@link #PANEL}, or a kind that {@link #lanes}
+     * widens in registers straight from the tensor (so the weights' loads overlap the arithmetic
+     * instead of going through a decoded panel). An int, not an object, so that the tiles' choice is
+     * a compare the compiler hoists out of their loops.
+     */
+    default int tileLanes() {
+        return PANEL;
     }
 
-    /** BF16 elements {@code [first, first + lanes)} of {@code data} widened exactly to fp32. */
-    static jdk.incubator.vector.FloatVector bf16Lanes(MemorySegment data, long first) {
-        return Bf16Cpu.load(data, first);
+    /**
+     * Elements {@code [row + i, row + i + lanes)} of {@code data}, a tensor in the format whose
+     * {@link #tileLanes()} is {@code kind} (not {@link #PANEL}), widened to fp32 exactly as
+     * {@link #decode} widens them. {@code row} is a multiple of {@link #alignment()} (a row's
+     * start), {@code i} a multiple of the lane count.
+     */
+    static jdk.incubator.vector.FloatVector lanes(int kind, MemorySegment data, long row, int i) {
+        return kind == BF16_LANES ? Bf16Cpu.load(data, row + i) : Q8_0Cpu.load(data, row, i);
     }
 
     /** Elements per storage block: runs passed to {@link #decode} start and end on multiples of it. */

@@ -12,32 +12,48 @@ import static dev.llada2.backend.cpu.format.BlockLanes.*;
 
 /**
  * Q8_0 weights (llama.cpp {@code block_q8_0}: fp16 d, 32 x int8 q, 34 bytes): each element is
- * {@code q·d}, exact in fp32. A vector of int8 codes is widened and multiplied by the block's scale.
+ * {@code q·d}, exact in fp32. A vector of int8 codes is widened and multiplied by the block's scale;
+ * the matrix tiles do this in registers ({@link #load}), so no panel is decoded for Q8_0.
  */
 final class Q8_0Cpu extends BlockFormat {
 
     static final Q8_0Cpu INSTANCE = new Q8_0Cpu();
     private static final int BLOCK = 32;
+    private static final int BLOCK_SHIFT = 5;
     private static final int BLOCK_BYTES = 34;
 
     private Q8_0Cpu() {
         super(DType.Q8_0);
     }
 
+    /** Read in registers by the tiles wherever a vector of lanes lies within one block. */
+    @Override
+    public int tileLanes() {
+        return vectorized() && lanes() <= BLOCK ? Q8_0_LANES : PANEL;
+    }
+
     @Override
     public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
-        if (!vectorized()) {
+        if (tileLanes() == PANEL) {
             decodeScalar(data, first, count, dst, dstOff);
             return;
         }
-        long at = first / BLOCK * BLOCK_BYTES;
-        for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
-            float d = half(data, at);
-            for (int i = 0; i < BLOCK; i += lanes()) {
-                ((FloatVector) ByteVector.fromMemorySegment(B, data, at + 2 + i, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoMemorySegment(dst, o + 4L * i, NATIVE);
-            }
+        for (int i = 0; i < count; i += lanes()) {
+            load(data, first, i).intoMemorySegment(dst, dstOff + 4L * i, NATIVE);
         }
+    }
+
+    /**
+     * Elements {@code [row + i, row + i + lanes)}, within one block, where {@code row} starts a block
+     * (a row's start: rows are whole blocks): the int8 codes widened and multiplied by the block's
+     * scale, exact in fp32. The row's byte offset and the column's are computed apart, so that the
+     * matrix tiles hoist the row's and share the column's among their rows. Small enough for C2 to
+     * inline into the tiles.
+     */
+    static FloatVector load(MemorySegment data, long row, int i) {
+        long at = (row >> BLOCK_SHIFT) * BLOCK_BYTES + (long) ((i >> BLOCK_SHIFT) * BLOCK_BYTES);
+        return ((FloatVector) ByteVector.fromMemorySegment(B, data, at + 2 + (i & (BLOCK - 1)), ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2F, F, 0)).mul(half(data, at));
     }
 
     @Override
