@@ -107,7 +107,7 @@ public final class TornadoDeviceProfiler {
         List<BuiltGraph> graphs = new ArrayList<>();
         GraphBuilder stream = new GraphBuilder("measure_stream", grids).uploadEach(data);
         TaskName t = stream.task(TaskName.Op.STREAM_READ, Grids.groups(sums.getSize(), Grids.STREAM_THREADS));
-        stream.add(createPackage(t.task(), StreamKernels::sum, new KernelContext(), data, sums, n));
+        stream.add(createPackage(t.task(), StreamKernels::sum, new KernelContext(), data, sums, n), sums);
         stream.downloadEach(sums);
         graphs.add(stream.build());
         List<DeviceMeasurement.MatMulShape> blocks = DeviceMeasurement.blockShapes(shapes);

@@ -361,6 +361,11 @@ public final class TornadoEngine implements Engine {
         return options;
     }
 
+    /** The stages, in pipeline order (tests read their graphs). */
+    List<Stage> stages() {
+        return stages;
+    }
+
     @Override
     public String describe() {
         String where = stages.stream().map(s -> s.device() + " (" + s.info().name() + ", layers " + s.firstLayer()

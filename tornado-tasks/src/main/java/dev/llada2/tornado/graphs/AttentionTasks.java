@@ -69,18 +69,17 @@ final class AttentionTasks {
         this.normed = sh.activations(hidden);
         this.output = sh.activations(hidden);
         b.uploadOnce(inputNorm, postNorm, qkNorm, a, qkv, q, context, keys, values, attnOut, normed, output);
-        b.readOnly(inputNorm, postNorm, qkNorm);
         b.uploadWeights(qkvW, denseW);
         Optional<FloatArray> qkvBias = att.qkvBias().map(FloatArray::fromArray);
         Optional<FloatArray> denseBias = att.denseBias().map(FloatArray::fromArray);
-        qkvBias.ifPresent(x -> b.uploadOnce(x).readOnly(x));
-        denseBias.ifPresent(x -> b.uploadOnce(x).readOnly(x));
+        qkvBias.ifPresent(b::uploadOnce);
+        denseBias.ifPresent(b::uploadOnce);
         float eps = c.rmsNormEps();
         int maxT = sh.maxTokens();
 
         TaskName t = b.task(TaskName.Op.INPUT_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
         b.add(createPackage(t.task(), NormKernels::rmsNormRows, b.context(), input, inputNorm, sh.params(), a,
-                hidden, eps));
+                hidden, eps), a);
         MatMulTasks.add(b, TaskName.Op.QKV, qkvW, a, sh.params(), sh.scale(), qkv);
         bias(b, TaskName.Op.QKV_BIAS, qkvBias, qkv, rows, sh);
         int threads = Grids.headThreads(hd);
@@ -88,15 +87,15 @@ final class AttentionTasks {
         t = b.task(TaskName.Op.QK_NORM_ROPE, Grids.groups(maxT * slots, threads));
         b.add(createPackage(t.task(), RopeKernels::qkNormRope, b.context(), qkv, qkNorm, sh.rope().cos(),
                 sh.rope().sin(), sh.params(), q, keys, values, c.numAttentionHeads(), c.numKeyValueHeads(), hd,
-                sh.rope().half(), att.queryNorm().isPresent() ? 1 : 0, eps));
+                sh.rope().half(), att.queryNorm().isPresent() ? 1 : 0, eps), q, keys, values);
         t = b.task(TaskName.Op.ATTENTION, Grids.groups(maxT * c.numAttentionHeads(), threads));
         b.add(createPackage(t.task(), AttentionKernels::attention, b.context(), q, keys, values, sh.params(),
-                context, c.numAttentionHeads(), c.numKeyValueHeads(), hd, (float) Math.pow(hd, -0.5)));
+                context, c.numAttentionHeads(), c.numKeyValueHeads(), hd, (float) Math.pow(hd, -0.5)), context);
         MatMulTasks.add(b, TaskName.Op.ATTENTION_OUT, denseW, context, sh.params(), sh.scale(), attnOut);
         bias(b, TaskName.Op.ATTENTION_OUT_BIAS, denseBias, attnOut, hidden, sh);
         t = b.task(TaskName.Op.POST_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
         b.add(createPackage(t.task(), NormKernels::addRmsNormRows, b.context(), attnOut, input, output,
-                postNorm, sh.params(), normed, hidden, eps));
+                postNorm, sh.params(), normed, hidden, eps), output, normed);
     }
 
     /** {@code x += delta} for the pass's tokens (x: a layer's residual buffer). */
@@ -104,7 +103,7 @@ final class AttentionTasks {
                          int width) {
         TaskName t = b.task(op, Grids.items(sh.maxTokens() * width));
         b.add(createPackage(t.task(), ElementwiseKernels::addInPlace, b.context(), delta, sh.params(), x,
-                width));
+                width), x);
     }
 
     private static void bias(GraphBuilder b, TaskName.Op op, Optional<FloatArray> bias, FloatArray y, int width,
@@ -112,7 +111,7 @@ final class AttentionTasks {
         if (bias.isPresent()) {
             TaskName t = b.task(op, Grids.items(sh.maxTokens() * width));
             b.add(createPackage(t.task(), ElementwiseKernels::addBias, b.context(), bias.get(), sh.params(), y,
-                    width));
+                    width), y);
         }
     }
 

@@ -15,9 +15,10 @@ import java.util.List;
  *                        kernels are given per execution, an upper bound of the memory they read or write
  *                        (a pass of fewer tokens, or unselected experts, touch less)
  * @param tasks           task ids, in launch order (one kernel launch each per execution)
+ * @param graphNodes      nodes of the graph TornadoVM builds from the tasks ({@link GraphBuilder#graphNodes()})
  */
 public record BuiltGraph(String name, ImmutableTaskGraph graph, long uploadOnceBytes, long uploadEachBytes,
-                         long deviceBytes, List<String> tasks) {
+                         long deviceBytes, List<String> tasks, int graphNodes) {
 
     /**
      * Bytes TornadoVM writes to the device for every kernel launch besides the declared data: its

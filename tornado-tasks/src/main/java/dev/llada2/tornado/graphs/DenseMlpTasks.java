@@ -37,7 +37,7 @@ final class DenseMlpTasks {
             DeviceMatrix.Part u = up.parts().get(p);
             TaskName t = b.task(gateUpOp, p, Grids.groups(g.rows(), threads));
             b.add(createPackage(t.task(), MatMulKernels::gateUpSwiGlu, b.context(), g.words(), u.words(), m,
-                    sh.params(), sh.scale(), h, gate.cols(), gate.format(), inter, g.firstRow()));
+                    sh.params(), sh.scale(), h, gate.cols(), gate.format(), inter, g.firstRow()), h);
         }
         MatMulTasks.add(b, downOp, down, h, sh.params(), sh.scale(), out);
     }

@@ -35,7 +35,7 @@ final class EmbeddingGraph {
             b.uploadOnce(part.words());
             TaskName t = b.task(TaskName.Op.GATHER, p, Grids.items(shared.maxTokens() * width));
             b.add(createPackage(t.task(), EmbeddingKernels::gather, b.context(), part.words(), shared.params(),
-                    shared.scale(), shared.hidden(), width, embeddings.format(), part.firstRow(), part.rows()));
+                    shared.scale(), shared.hidden(), width, embeddings.format(), part.firstRow(), part.rows()), shared.hidden());
         }
     }
 }

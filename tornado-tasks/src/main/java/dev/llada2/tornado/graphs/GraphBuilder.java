@@ -7,7 +7,6 @@ import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.common.TaskPackage;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.ArrayList;
@@ -58,13 +57,27 @@ public final class GraphBuilder {
     public static final int TASK_CODE_CAPACITY = 8192;
 
     /**
-     * TornadoVM 5.2 then builds a graph of at most 1024 nodes from those tasks ({@code TornadoGraph}; it
-     * fails with "Tornado Graph resize not implemented yet" at the first execution beyond): a node per
-     * task, per distinct constant and per distinct object (a buffer, a {@link KernelContext}), a first-use
-     * and a release node per object, a dependent-read node per argument a kernel writes, a copy-out per
-     * downloaded object. {@link #graphNodes()} counts an upper bound of those (every object argument
-     * counted as written, except weights and the buffers declared {@link #readOnly}), so a graph within
-     * it builds. The tasks of a builder share one {@link #context()}: one object, not one per task.
+     * TornadoVM 5.2 then builds a graph of at most 1024 nodes from those tasks ({@code TornadoGraph}, an
+     * array of 1024 that never grows: the first execution beyond fails with "Tornado Graph resize not
+     * implemented yet"). {@link #graphNodes()} counts them exactly as {@code TornadoGraphBuilder.buildGraph}
+     * creates them on one device (checked against TornadoVM's own graph by {@code GraphNodeCountTest}):
+     * <ul>
+     *   <li>a {@code ConstantNode} per distinct scalar argument ({@code TornadoExecutionContext.insertVariable}:
+     *       {@code equals}) and an {@code ObjectNode} per distinct object (declared by a transfer, a
+     *       consume, or passed to a task: buffers and the {@link KernelContext});</li>
+     *   <li>a {@code ContextNode} (one device); per task a {@code TaskNode} and an
+     *       {@code AllocateMultipleBuffersNode} (its {@code addUnique} never matches: the node compares by
+     *       identity);</li>
+     *   <li>per object a task uses, one node at its first use ({@code CopyInNode}, {@code AllocateNode},
+     *       {@code OnDeviceObjectNode} or {@code StreamInNode}) and one that ends it ({@code DeallocateNode}
+     *       or {@code PersistedObjectNode}); an {@code EVERY_EXECUTION} upload no task uses gets a
+     *       {@code StreamInNode} and its end node too;</li>
+     *   <li>a {@code DependentReadNode} per task argument the kernel writes (its sketch's access
+     *       {@code WRITE_ONLY} or {@code READ_WRITE}: the arrays given to {@link #add} as written);</li>
+     *   <li>a {@code CopyOutNode} per {@code EVERY_EXECUTION} download that a task of the graph writes.</li>
+     * </ul>
+     * {@code persistOnDevice} and {@code UNDER_DEMAND} downloads add no node. The tasks of a builder share
+     * one {@link #context()}: one object, not one per task.
      */
     public static final int GRAPH_NODE_CAPACITY = 1024;
 
@@ -85,18 +98,23 @@ public final class GraphBuilder {
     private final List<TornadoNativeArray> declaredInOrder = new ArrayList<>();
     private long deviceBytes;
     private int taskCodeBytes;
-    private final Set<Object> objects = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Object> objects = identitySet();
     private final Set<Object> constants = new HashSet<>();
-    private final Set<Object> readOnly = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Object> used = identitySet();
+    private final Set<Object> streamedIn = identitySet();
+    private final Set<Object> streamedOut = identitySet();
+    private final Set<Object> writtenObjects = identitySet();
+    private int writtenArguments;
     private final KernelContext context = new KernelContext();
-    private int graphNodes;
     private String scope = "";
 
     public GraphBuilder(String name, GridScheduler grids) {
         this.name = name;
         this.grids = grids;
-        // the device context and the buffer-allocation node of a graph
-        this.graphNodes = name == null ? 0 : 2;
+    }
+
+    private static Set<Object> identitySet() {
+        return Collections.newSetFromMap(new IdentityHashMap<>());
     }
 
     /**
@@ -114,16 +132,6 @@ public final class GraphBuilder {
     /** The {@link KernelContext} argument of this builder's tasks. */
     public KernelContext context() {
         return context;
-    }
-
-    /**
-     * Marks buffers that no kernel writes (params, tables, norm weights), for the node bound
-     * ({@link #graphNodes()}): a kernel reading them adds no dependent-read node. Weights (the
-     * {@code ShortArray} words) are never written and need no mark.
-     */
-    public GraphBuilder readOnly(TornadoNativeArray... arrays) {
-        readOnly.addAll(Arrays.asList(arrays));
-        return this;
     }
 
     public GraphBuilder uploadOnce(TornadoNativeArray... arrays) {
@@ -147,6 +155,7 @@ public final class GraphBuilder {
         steps.add(g -> g.transferToDevice(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays));
         uploadEachBytes += bytes(arrays);
         declare(arrays);
+        streamedIn.addAll(Arrays.asList(arrays));
         return this;
     }
 
@@ -164,30 +173,15 @@ public final class GraphBuilder {
     /** Buffers the host may fetch after an execution (traces), never transferred otherwise. */
     public GraphBuilder downloadOnDemand(TornadoNativeArray... arrays) {
         steps.add(g -> g.transferToHost(DataTransferMode.UNDER_DEMAND, (Object[]) arrays));
-        downloaded(arrays);
         return this;
     }
 
     /** Buffers copied back after every execution (the self-test's and the profiler's one-graph checks). */
     public GraphBuilder downloadEach(TornadoNativeArray... arrays) {
         steps.add(g -> g.transferToHost(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays));
-        downloaded(arrays);
+        objects.addAll(Arrays.asList(arrays));
+        streamedOut.addAll(Arrays.asList(arrays));
         return this;
-    }
-
-    /** A copy-out node per downloaded buffer (counted for every declaration: an upper bound). */
-    private void downloaded(TornadoNativeArray... arrays) {
-        for (TornadoNativeArray a : arrays) {
-            object(a);
-            graphNodes++;
-        }
-    }
-
-    /** Object, first-use and release nodes of an object the graph has not seen yet. */
-    private void object(Object o) {
-        if (objects.add(o)) {
-            graphNodes += 3;
-        }
     }
 
     /**
@@ -214,20 +208,34 @@ public final class GraphBuilder {
         return task(op, 0, grid);
     }
 
-    /** Adds the task named last ({@code TaskPackage.createPackage(t.task(), Kernels::method, arguments...)}). */
-    public GraphBuilder add(TaskPackage task) {
+    /**
+     * Adds the task named last ({@code TaskPackage.createPackage(t.task(), Kernels::method, arguments...)});
+     * {@code written}: the arguments its kernel writes (for {@link #graphNodes()}).
+     */
+    public GraphBuilder add(TaskPackage task, TornadoNativeArray... written) {
         steps.add(g -> g.addTask(task));
         Object[] parameters = task.getTaskParameters();
         taskCodeBytes += taskCodeBytes(parameters.length - 1);
-        graphNodes++;
+        Set<Object> writes = identitySet();
+        writes.addAll(Arrays.asList(written));
+        if (writes.isEmpty()) {
+            throw new IllegalArgumentException("task " + tasks.getLast() + ": a kernel writes at least one argument");
+        }
         for (int i = 1; i < parameters.length; i++) {
             Object p = parameters[i];
             if (p instanceof Number || p instanceof Boolean || p instanceof Character) {
-                graphNodes += constants.add(p) ? 1 : 0;
+                constants.add(p);
             } else {
-                object(p);
-                graphNodes += p instanceof ShortArray || readOnly.contains(p) ? 0 : 1;
+                objects.add(p);
+                used.add(p);
+                if (writes.remove(p)) {
+                    writtenObjects.add(p);
+                    writtenArguments++;
+                }
             }
+        }
+        if (!writes.isEmpty()) {
+            throw new IllegalArgumentException("task " + tasks.getLast() + ": a written array is not an argument");
         }
         return this;
     }
@@ -242,9 +250,18 @@ public final class GraphBuilder {
         return taskCodeBytes;
     }
 
-    /** An upper bound of the nodes of TornadoVM's graph of these tasks (at most {@link #GRAPH_NODE_CAPACITY}). */
+    /** The nodes of TornadoVM's graph of these tasks (at most {@link #GRAPH_NODE_CAPACITY}; see there). */
     public int graphNodes() {
-        return graphNodes;
+        int tasksNodes = tasks.isEmpty() ? 0 : 1 + 2 * tasks.size();
+        int unusedStreamIns = (int) streamedIn.stream().filter(o -> !used.contains(o)).count();
+        int copyOuts = (int) streamedOut.stream().filter(writtenObjects::contains).count();
+        return constants.size() + objects.size() + tasksNodes + 2 * used.size() + 2 * unusedStreamIns
+                + writtenArguments + copyOuts;
+    }
+
+    /** Whether TornadoVM 5.2 takes these tasks as one graph (task buffer and node limits). */
+    public boolean fitsTornadoVM() {
+        return taskCodeBytes <= TASK_CODE_CAPACITY && graphNodes() <= GRAPH_NODE_CAPACITY;
     }
 
     /** Appends the declarations and tasks of {@code fragment}, in its order. */
@@ -256,14 +273,13 @@ public final class GraphBuilder {
         tasks.addAll(fragment.tasks);
         taskGrids.addAll(fragment.taskGrids);
         taskCodeBytes += fragment.taskCodeBytes;
-        graphNodes += fragment.graphNodes;
-        for (Object o : fragment.objects) {
-            graphNodes -= objects.add(o) ? 0 : 3;
-        }
-        readOnly.addAll(fragment.readOnly);
-        for (Object c : fragment.constants) {
-            graphNodes -= constants.add(c) ? 0 : 1;
-        }
+        objects.addAll(fragment.objects);
+        constants.addAll(fragment.constants);
+        used.addAll(fragment.used);
+        streamedIn.addAll(fragment.streamedIn);
+        streamedOut.addAll(fragment.streamedOut);
+        writtenObjects.addAll(fragment.writtenObjects);
+        writtenArguments += fragment.writtenArguments;
         return this;
     }
 
@@ -276,8 +292,8 @@ public final class GraphBuilder {
             throw new IllegalStateException("graph " + name + ": its tasks need " + taskCodeBytes + " bytes of"
                     + " TornadoVM's " + TASK_CODE_CAPACITY + "-byte task buffer");
         }
-        if (graphNodes > GRAPH_NODE_CAPACITY) {
-            throw new IllegalStateException("graph " + name + ": up to " + graphNodes + " nodes of TornadoVM's "
+        if (graphNodes() > GRAPH_NODE_CAPACITY) {
+            throw new IllegalStateException("graph " + name + ": " + graphNodes() + " nodes of TornadoVM's "
                     + GRAPH_NODE_CAPACITY + "-node task graph");
         }
         if (new HashSet<>(tasks).size() != tasks.size()) {
@@ -289,13 +305,13 @@ public final class GraphBuilder {
             grids.addWorkerGrid(name + "." + tasks.get(i), taskGrids.get(i));
         }
         return new BuiltGraph(name, graph.snapshot(), uploadOnceBytes, uploadEachBytes, deviceBytes,
-                List.copyOf(tasks));
+                List.copyOf(tasks), graphNodes());
     }
 
     /** Adds the data bytes of buffers this graph has not declared yet to its device footprint. */
     private void declare(TornadoNativeArray... arrays) {
         for (TornadoNativeArray a : arrays) {
-            object(a);
+            objects.add(a);
             if (declared.add(a)) {
                 declaredInOrder.add(a);
                 deviceBytes += a.getNumBytesOfSegment();

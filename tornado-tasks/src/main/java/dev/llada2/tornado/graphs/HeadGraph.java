@@ -69,17 +69,17 @@ public final class HeadGraph {
                 .uploadWeights(lmHead);
         TaskName t = b.task(TaskName.Op.FINAL_NORM, Grids.groups(sh.maxTokens(), Grids.normThreads(hidden)));
         b.add(createPackage(t.task(), NormKernels::rmsNormRows, b.context(), residual, norm, sh.params(),
-                finalHidden, hidden, c.rmsNormEps()));
+                finalHidden, hidden, c.rmsNormEps()), finalHidden);
         t = b.task(TaskName.Op.GATHER_ROWS, Grids.items(maxRows * hidden));
         b.add(createPackage(t.task(), HeadKernels::gatherRows, b.context(), finalHidden, headRows, rows,
-                hidden));
+                hidden), rows);
         MatMulTasks.add(b, TaskName.Op.LM_HEAD, lmHead, rows, headRows, sh.scale(), logits);
         t = b.task(TaskName.Op.GREEDY_PARTIAL, Grids.groups(maxRows * chunks, Grids.greedyThreads(Grids.GREEDY_CHUNK)));
         b.add(createPackage(t.task(), HeadKernels::greedyPartial, b.context(), logits, headRows, partMax,
-                partArg, partSum, vocab, Grids.GREEDY_CHUNK, chunks));
+                partArg, partSum, vocab, Grids.GREEDY_CHUNK, chunks), partMax, partArg, partSum);
         t = b.task(TaskName.Op.GREEDY_COMBINE, Grids.items(maxRows));
         b.add(createPackage(t.task(), HeadKernels::greedyCombine, b.context(), partMax, partArg, partSum,
-                headRows, tokens, confidence, chunks));
+                headRows, tokens, confidence, chunks), tokens, confidence);
         b.keepOnDevice(sh.params(), residual, sh.scale())
                 .downloadOnDemand(tokens, confidence, logits, finalHidden);
         built = b.build();

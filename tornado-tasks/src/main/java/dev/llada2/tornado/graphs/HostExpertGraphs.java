@@ -80,7 +80,7 @@ public final class HostExpertGraphs {
         }
         r.uploadEach(rows, map);
         TaskName t = r.task(TaskName.Op.SCATTER_SLOTS, Grids.items(chunkRows * hidden));
-        r.add(createPackage(t.task(), MoeKernels::scatterSlots, r.context(), rows, map, moe.slotOut(), hidden));
+        r.add(createPackage(t.task(), MoeKernels::scatterSlots, r.context(), rows, map, moe.slotOut(), hidden), moe.slotOut());
         this.slotsIn = r.keepOnDevice(array(carried)).build();
 
         GraphBuilder f = new GraphBuilder(TaskName.combineGraph(layer), grids)

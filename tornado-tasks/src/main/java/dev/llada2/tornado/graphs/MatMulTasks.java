@@ -32,7 +32,7 @@ public final class MatMulTasks {
             DeviceMatrix.Part part = w.parts().get(p);
             TaskName t = b.task(op, p, Grids.groups(part.rows(), threads));
             b.add(createPackage(t.task(), MatMulKernels::matmul, b.context(), part.words(), x, counts, scale, y,
-                    w.cols(), w.format(), w.rows(), part.firstRow()));
+                    w.cols(), w.format(), w.rows(), part.firstRow()), y);
         }
     }
 }

@@ -72,7 +72,6 @@ public final class MoeTasks {
         slotOut = new FloatArray(maxT * k * hidden);
         sharedOut = w.shared().map(x -> sh.activations(hidden));
         b.uploadOnce(bias, routerLogits, topIdx, topWeight, scores, groupScore, marks);
-        b.readOnly(bias);
         sharedOut.ifPresent(b::uploadOnce);
         b.uploadWeights(router);
 
@@ -80,7 +79,7 @@ public final class MoeTasks {
         TaskName t = b.task(TaskName.Op.ROUTER_SELECT, Grids.items(maxT));
         b.add(createPackage(t.task(), MoeKernels::routerSelect, b.context(), routerLogits, bias, sh.params(),
                 scores, groupScore, marks, topIdx, topWeight, experts, k, c.nGroup(), c.topkGroup(),
-                c.routedScalingFactor()));
+                c.routedScalingFactor()), scores, groupScore, marks, topIdx, topWeight);
         if (residentExperts) {
             // expert scratch only when the device runs experts (flash: 4 MB of host memory a layer); a
             // buffer that no task of its graph uses is never allocated, so slot_out is declared by the
@@ -121,7 +120,7 @@ public final class MoeTasks {
     void combine(GraphBuilder b, SharedBuffers sh, FloatArray out, int hidden) {
         TaskName t = b.task(TaskName.Op.COMBINE, Grids.items(sh.maxTokens() * hidden));
         b.add(createPackage(t.task(), MoeKernels::combine, b.context(), slotOut, sharedOut.orElse(slotOut),
-                sh.params(), out, hidden, topK, sharedOut.isPresent() ? 1 : 0));
+                sh.params(), out, hidden, topK, sharedOut.isPresent() ? 1 : 0), out);
     }
 
     /** Router logits {@code [T, experts]} of the last pass (traced as {@code router.layer{l}.logits}). */

@@ -75,7 +75,7 @@ final class RoutedExpertTasks {
 
         TaskName t = b.task(TaskName.Op.GROUP_SLOTS, Grids.items(experts));
         b.add(createPackage(t.task(), MoeKernels::groupSlots, b.context(), topIdx, params, slots, counts,
-                experts, k, maxTokens));
+                experts, k, maxTokens), slots, counts);
         int gatePart = 0;
         int downPart = 0;
         for (int r = 0; r < ranges.size(); r++) {
@@ -89,14 +89,14 @@ final class RoutedExpertTasks {
                 t = b.task(TaskName.Op.EXPERT_GATE_UP, gatePart++, Grids.expertGroups(g.rows(), inter));
                 b.add(createPackage(t.task(), MoeKernels::expertGateUp, b.context(), g.words(), u.words(), m,
                         slots, counts, scale, h, first + g.firstUnit(inter), g.rows(), inter, hidden, k, maxTokens,
-                        gate.format()));
+                        gate.format()), h);
             }
             for (int p = 0; p < down.parts().size(); p++) {
                 DeviceMatrix.Part d = down.parts().get(p);
                 t = b.task(TaskName.Op.EXPERT_DOWN, downPart++, Grids.expertGroups(d.rows(), hidden));
                 b.add(createPackage(t.task(), MoeKernels::expertDown, b.context(), d.words(), h, slots, counts,
                         topWeight, scale, slotOut, first + d.firstUnit(hidden), d.rows(), hidden, inter, maxTokens,
-                        down.format()));
+                        down.format()), slotOut);
             }
         }
     }

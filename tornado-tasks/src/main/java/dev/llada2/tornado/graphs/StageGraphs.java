@@ -46,13 +46,6 @@ import java.util.Optional;
  */
 public final class StageGraphs {
 
-    /**
-     * Nodes of a graph besides its fragments' (an upper bound): device context, allocation, and for each
-     * of the five buffers a graph takes over or hands on (params, residual, scale, cos, sin) its object,
-     * first-use, release and copy-out nodes.
-     */
-    private static final int ENTRY_NODES = 2 + 5 * 4;
-
     /** The embedding's or a whole layer's tasks, waiting for their graph. */
     private record Fragment(GraphBuilder tasks, Optional<LayerGraph> layer) {
     }
@@ -123,48 +116,78 @@ public final class StageGraphs {
 
     /**
      * Packs a run of fragments (the embedding first, if there, then whole layers) into as few graphs as
-     * TornadoVM's task buffer allows, in order.
+     * TornadoVM's limits allow, in order: each graph takes fragments while the whole graph, declarations
+     * included, still fits ({@link GraphBuilder#fitsTornadoVM()}, exact counts).
      */
     private void pack(List<Fragment> run) {
         int from = 0;
         while (from < run.size()) {
-            int to = from;
-            int bytes = 0;
-            int nodes = ENTRY_NODES;
-            while (to < run.size() && (to == from
-                    || (bytes + run.get(to).tasks().taskCodeBytes() <= GraphBuilder.TASK_CODE_CAPACITY
-                    && nodes + run.get(to).tasks().graphNodes() <= GraphBuilder.GRAPH_NODE_CAPACITY))) {
-                bytes += run.get(to).tasks().taskCodeBytes();
-                nodes += run.get(to++).tasks().graphNodes();
+            int to = from + 1;
+            while (to < run.size() && graphOf(run.subList(from, to + 1)).builder().fitsTornadoVM()) {
+                to++;
             }
-            boolean withEmbedding = run.get(from).layer().isEmpty();
-            List<LayerGraph> in = run.subList(from, to).stream().flatMap(f -> f.layer().stream()).toList();
-            String name = in.isEmpty() ? TaskName.EMBEDDING_GRAPH
-                    : TaskName.layersGraph(in.getFirst().layer(), in.getLast().layer(), withEmbedding);
-            GraphBuilder b = withEmbedding ? new GraphBuilder(name, grids).readOnly(sharedReadOnly()) : open(name);
-            List<FloatArray> traced = new ArrayList<>();
-            if (withEmbedding && !in.isEmpty()) {
-                traced.add(sh.hidden());
-            }
+            Packed p = graphOf(run.subList(from, to));
+            stageStarted = true;
+            ropeDeclared = p.ropeDeclared();
+            residual = p.residual();
             for (Fragment f : run.subList(from, to)) {
-                if (f.layer().isPresent() && !ropeDeclared) {
-                    b.uploadOnce(sh.rope().cos(), sh.rope().sin());
-                    ropeDeclared = true;
-                }
-                b.append(f.tasks());
-                stageStarted = true;
-                if (f.layer().isPresent()) {
-                    LayerGraph g = f.layer().get();
-                    traced.add(g.output());
-                    residual = g.output();
+                f.layer().ifPresent(g -> {
                     layerGraph.add(graphs.size());
                     layers.add(g);
-                }
+                });
             }
-            traced.removeIf(t -> t == residual);
-            close(b, traced);
+            graphs.add(p.builder().build());
             from = to;
         }
+    }
+
+    /** A graph of fragments before it is built, and the stage's state after it. */
+    private record Packed(GraphBuilder builder, boolean ropeDeclared, FloatArray residual) {
+    }
+
+    /**
+     * The graph of {@code fragments} after the graphs so far, without changing this stage: params, the
+     * residual and tables taken over or declared ({@link #open}), the fragments, then params, the
+     * residual, scale and RoPE tables handed on and the other layer outputs and the embeddings made
+     * fetchable.
+     */
+    private Packed graphOf(List<Fragment> fragments) {
+        boolean withEmbedding = fragments.getFirst().layer().isEmpty();
+        List<LayerGraph> in = fragments.stream().flatMap(f -> f.layer().stream()).toList();
+        String name = in.isEmpty() ? TaskName.EMBEDDING_GRAPH
+                : TaskName.layersGraph(in.getFirst().layer(), in.getLast().layer(), withEmbedding);
+        GraphBuilder b = new GraphBuilder(name, grids);
+        boolean rope = ropeDeclared;
+        if (!withEmbedding) {
+            declareEntry(b, stageStarted, rope);
+            rope = true;
+        }
+        List<FloatArray> traced = new ArrayList<>();
+        if (withEmbedding && !in.isEmpty()) {
+            traced.add(sh.hidden());
+        }
+        FloatArray out = residual;
+        for (Fragment f : fragments) {
+            if (f.layer().isPresent() && !rope) {
+                b.uploadOnce(sh.rope().cos(), sh.rope().sin());
+                rope = true;
+            }
+            b.append(f.tasks());
+            if (f.layer().isPresent()) {
+                out = f.layer().get().output();
+                traced.add(out);
+            }
+        }
+        FloatArray last = out;
+        traced.removeIf(t -> t == last);
+        b.keepOnDevice(sh.params(), out, sh.scale());
+        if (rope) {
+            b.keepOnDevice(sh.rope().cos(), sh.rope().sin());
+        }
+        if (!traced.isEmpty()) {
+            b.downloadOnDemand(traced.toArray(FloatArray[]::new));
+        }
+        return new Packed(b, rope, out);
     }
 
     /**
@@ -173,45 +196,29 @@ public final class StageGraphs {
      * first graph with RoPE tasks.
      */
     private GraphBuilder open(String name) {
-        GraphBuilder b = new GraphBuilder(name, grids).readOnly(sharedReadOnly());
-        if (stageStarted) {
+        GraphBuilder b = new GraphBuilder(name, grids);
+        declareEntry(b, stageStarted, ropeDeclared);
+        stageStarted = true;
+        ropeDeclared = true;
+        return b;
+    }
+
+    private void declareEntry(GraphBuilder b, boolean started, boolean rope) {
+        if (started) {
             b.consume(sh.params(), residual, sh.scale());
         } else {
             b.uploadEach(sh.params(), residual).uploadOnce(sh.scale());
-            stageStarted = true;
         }
-        if (ropeDeclared) {
+        if (rope) {
             b.consume(sh.rope().cos(), sh.rope().sin());
         } else {
             b.uploadOnce(sh.rope().cos(), sh.rope().sin());
-            ropeDeclared = true;
         }
-        return b;
     }
 
     /** A fragment for the tasks of the embedding or a whole layer. */
     private GraphBuilder fragment() {
-        return GraphBuilder.fragment(grids).readOnly(sharedReadOnly());
-    }
-
-    /** The shared buffers that no kernel writes. */
-    private TornadoNativeArray[] sharedReadOnly() {
-        return new TornadoNativeArray[] {sh.params(), sh.scale(), sh.rope().cos(), sh.rope().sin()};
-    }
-
-    /**
-     * Hands params, the residual, scale and RoPE tables on, makes the other layer outputs and the
-     * embeddings fetchable ({@code traced}), builds.
-     */
-    private void close(GraphBuilder b, List<FloatArray> traced) {
-        b.keepOnDevice(sh.params(), residual, sh.scale());
-        if (ropeDeclared) {
-            b.keepOnDevice(sh.rope().cos(), sh.rope().sin());
-        }
-        if (!traced.isEmpty()) {
-            b.downloadOnDemand(traced.toArray(FloatArray[]::new));
-        }
-        graphs.add(b.build());
+        return GraphBuilder.fragment(grids);
     }
 
     /** Every graph, in execution order. */

@@ -154,6 +154,11 @@ public final class DevicePlan implements AutoCloseable {
         return graphs.size();
     }
 
+    /** The graphs, in execution order. */
+    public List<BuiltGraph> graphs() {
+        return graphs;
+    }
+
     /** Every task as {@code graph.task}, in execution order. */
     public List<String> taskNames() {
         return graphs.stream().flatMap(g -> g.tasks().stream().map(t -> g.name() + "." + t)).toList();

@@ -114,10 +114,10 @@ final class AttentionKernelChecks {
         var t1 = b.task(Op.QK_NORM_ROPE, Grids.groups(gridTokens * (h.heads() + 2 * h.kvHeads()), threads));
         b.add(createPackage(t1.task(), RopeKernels::qkNormRope, new KernelContext(), dQkv, dNorms, tables.cos(),
                 tables.sin(), params, dq, dKeys, dValues, h.heads(), h.kvHeads(), hd, h.rotaryHalf(), qkNorm ? 1 : 0,
-                EPS));
+                EPS), dq, dKeys, dValues);
         var t2 = b.task(Op.ATTENTION, Grids.groups(gridTokens * h.heads(), threads));
         b.add(createPackage(t2.task(), AttentionKernels::attention, new KernelContext(), dq, dKeys, dValues, params,
-                dOut, h.heads(), h.kvHeads(), hd, (float) Math.pow(hd, -0.5)));
+                dOut, h.heads(), h.kvHeads(), hd, (float) Math.pow(hd, -0.5)), dOut);
         b.downloadEach(dq, dKeys, dValues, dOut);
         c.run();
 

@@ -101,7 +101,7 @@ final class DenseKernelChecks {
             b.uploadOnce(part.words());
             var t = b.task(Op.GATHER, p, Grids.items(n * width));
             b.add(createPackage(t.task(), EmbeddingKernels::gather, new KernelContext(), part.words(), params, scale, x,
-                    width, dm.format(), part.firstRow(), part.rows()));
+                    width, dm.format(), part.firstRow(), part.rows()), x);
         }
         b.downloadEach(x);
         c.run();
@@ -136,7 +136,7 @@ final class DenseKernelChecks {
         int threads = Grids.normThreads(width);
         var t = b.task(Op.POST_NORM, Grids.groups(TOKENS + 1, threads));
         b.add(createPackage(t.task(), NormKernels::addRmsNormRows, new KernelContext(), delta, x, total, weight, params,
-                out, width, 1e-6f));
+                out, width, 1e-6f), total, out);
         b.downloadEach(x, total, out);
         c.run();
         float[] sum = xs.clone();
@@ -167,7 +167,7 @@ final class DenseKernelChecks {
         int threads = Grids.normThreads(width);
         var t = b.task(Op.INPUT_NORM, Grids.groups(TOKENS + 1, threads));
         b.add(createPackage(t.task(), NormKernels::rmsNormRows, new KernelContext(), x, weight, params, out, width,
-                1e-6f));
+                1e-6f), out);
         b.downloadEach(out);
         c.run();
         float[] want = new float[TOKENS * width];
@@ -227,7 +227,7 @@ final class DenseKernelChecks {
         int threads = Grids.matmulThreads(cols);
         var t = b.task(Op.MLP_GATE_UP, Grids.groups(rows, threads));
         b.add(createPackage(t.task(), MatMulKernels::gateUpSwiGlu, new KernelContext(), dg.parts().getFirst().words(),
-                du.parts().getFirst().words(), x, params, scale, h, cols, dg.format(), rows, 0));
+                du.parts().getFirst().words(), x, params, scale, h, cols, dg.format(), rows, 0), h);
         b.downloadEach(h);
         c.run();
         float[] g = new float[TOKENS * rows];
@@ -255,9 +255,9 @@ final class DenseKernelChecks {
         var c = s.graph("adds");
         GraphBuilder b = c.builder().uploadOnce(params, y, bb, x);
         var t1 = b.task(Op.QKV_BIAS, Grids.items(TOKENS * width));
-        b.add(createPackage(t1.task(), ElementwiseKernels::addBias, new KernelContext(), bb, params, y, width));
+        b.add(createPackage(t1.task(), ElementwiseKernels::addBias, new KernelContext(), bb, params, y, width), y);
         var t2 = b.task(Op.ATTENTION_RESIDUAL, Grids.items(TOKENS * width));
-        b.add(createPackage(t2.task(), ElementwiseKernels::addInPlace, new KernelContext(), y, params, x, width));
+        b.add(createPackage(t2.task(), ElementwiseKernels::addInPlace, new KernelContext(), y, params, x, width), x);
         b.downloadEach(x);
         c.run();
         float[] want = xs.clone();

@@ -72,7 +72,7 @@ final class HeadKernelChecks {
         var c = s.graph("lmHead");
         GraphBuilder b = c.builder().uploadOnce(rows, dFh, gathered, scale).uploadWeights(dm);
         var t1 = b.task(Op.GATHER_ROWS, Grids.items(4 * hidden));
-        b.add(createPackage(t1.task(), HeadKernels::gatherRows, new KernelContext(), dFh, rows, gathered, hidden));
+        b.add(createPackage(t1.task(), HeadKernels::gatherRows, new KernelContext(), dFh, rows, gathered, hidden), gathered);
         MatMulTasks.add(b, Op.LM_HEAD, dm, gathered, rows, scale, logits);
         b.downloadEach(logits);
         c.run();
@@ -111,10 +111,10 @@ final class HeadKernelChecks {
         int threads = Grids.greedyThreads(CHUNK);
         var t1 = b.task(Op.GREEDY_PARTIAL, Grids.groups(4 * chunks, threads));
         b.add(createPackage(t1.task(), HeadKernels::greedyPartial, new KernelContext(), logits, headRows, partMax,
-                partArg, partSum, VOCAB, CHUNK, chunks));
+                partArg, partSum, VOCAB, CHUNK, chunks), partMax, partArg, partSum);
         var t2 = b.task(Op.GREEDY_COMBINE, Grids.items(4));
         b.add(createPackage(t2.task(), HeadKernels::greedyCombine, new KernelContext(), partMax, partArg, partSum,
-                headRows, tokens, confidence, chunks));
+                headRows, tokens, confidence, chunks), tokens, confidence);
         b.downloadEach(tokens, confidence);
         c.run();
         int[] want = new int[rows.length];

@@ -80,7 +80,7 @@ final class MoeKernelChecks {
         var check = s.graph("scatter");
         GraphBuilder b = check.builder().uploadOnce(dRows, dMap, slotOut);
         var t = b.task(Op.SCATTER_SLOTS, Grids.items(chunk * hidden));
-        b.add(createPackage(t.task(), MoeKernels::scatterSlots, new KernelContext(), dRows, dMap, slotOut, hidden));
+        b.add(createPackage(t.task(), MoeKernels::scatterSlots, new KernelContext(), dRows, dMap, slotOut, hidden), slotOut);
         b.downloadEach(slotOut);
         check.run();
         float[] want = before.clone();
@@ -141,10 +141,10 @@ final class MoeKernelChecks {
                 marks, topIdx, topW, slotList, counts, h, slotOut, out);
         var t1 = b.task(Op.ROUTER_SELECT, Grids.items(TOKENS));
         b.add(createPackage(t1.task(), MoeKernels::routerSelect, new KernelContext(), dLogits, dBias, params, scores,
-                groupScore, marks, topIdx, topW, e, k, c.nGroup(), c.topkGroup(), c.routedScalingFactor()));
+                groupScore, marks, topIdx, topW, e, k, c.nGroup(), c.topkGroup(), c.routedScalingFactor()), scores, groupScore, marks, topIdx, topW);
         var t2 = b.task(Op.GROUP_SLOTS, Grids.items(e));
         b.add(createPackage(t2.task(), MoeKernels::groupSlots, new KernelContext(), topIdx, params, slotList, counts, e,
-                k, TOKENS));
+                k, TOKENS), slotList, counts);
         for (int p = 0; p < dGate.parts().size(); p++) {
             DeviceMatrix.Part g = dGate.parts().get(p);
             DeviceMatrix.Part u = dUp.parts().get(p);
@@ -153,14 +153,14 @@ final class MoeKernelChecks {
             var t3 = b.task(Op.EXPERT_GATE_UP, p, Grids.expertGroups(g.rows(), inter));
             b.add(createPackage(t3.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), dm,
                     slotList, counts, scale, h, g.firstUnit(inter), g.rows(), inter, hidden, k, TOKENS,
-                    dGate.format()));
+                    dGate.format()), h);
             var t4 = b.task(Op.EXPERT_DOWN, p, Grids.expertGroups(d.rows(), hidden));
             b.add(createPackage(t4.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, slotList, counts,
-                    topW, scale, slotOut, d.firstUnit(hidden), d.rows(), hidden, inter, TOKENS, dDown.format()));
+                    topW, scale, slotOut, d.firstUnit(hidden), d.rows(), hidden, inter, TOKENS, dDown.format()), slotOut);
         }
         var t5 = b.task(Op.COMBINE, Grids.items(TOKENS * hidden));
         b.add(createPackage(t5.task(), MoeKernels::combine, new KernelContext(), slotOut, dShared, params, out, hidden,
-                k, 1));
+                k, 1), out);
         b.downloadEach(topIdx, topW, slotList, counts, slotOut, out);
         check.run();
 

@@ -122,10 +122,10 @@ final class QuantizedKernelChecks {
             var t1 = b.task(Op.EXPERT_GATE_UP, p, Grids.expertGroups(g.rows(), inter));
             b.add(createPackage(t1.task(), MoeKernels::expertGateUp, new KernelContext(), g.words(), u.words(), dm,
                     dSlots, dCounts, scale, h, g.firstUnit(inter), g.rows(), inter, hidden, topK, TOKENS,
-                    dGate.format()));
+                    dGate.format()), h);
             var t2 = b.task(Op.EXPERT_DOWN, p, Grids.expertGroups(d.rows(), hidden));
             b.add(createPackage(t2.task(), MoeKernels::expertDown, new KernelContext(), d.words(), h, dSlots, dCounts,
-                    dTopW, scale, slotOut, d.firstUnit(hidden), d.rows(), hidden, inter, TOKENS, dDown.format()));
+                    dTopW, scale, slotOut, d.firstUnit(hidden), d.rows(), hidden, inter, TOKENS, dDown.format()), slotOut);
         }
         b.downloadEach(slotOut);
         check.run();
