@@ -151,7 +151,7 @@ public final class MatMul {
 
     /**
      * {@code rc} rows of {@code width} columns against {@code tc} tokens ({@code x[xo + j*xs ..]}): the
-     * rows start at element {@code po} of {@code p} with stride {@code ps}, BF16 in the tensor when
+     * rows start at element {@code po} of {@code p} with stride {@code ps}, in the tensor when
      * {@code kind} is not {@link CpuWeightFormat#PANEL} (widened by {@link CpuWeightFormat#lanes}), else fp32
      * in the panel. Accumulator of row r, token j at {@code acc[(r * tc + j) * L]}.
      * Tokens are the outer loop, in groups of at most 6, so a group's activations meet every row

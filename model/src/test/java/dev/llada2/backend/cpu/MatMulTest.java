@@ -44,10 +44,7 @@ class MatMulTest {
                 seg.set(TensorReader.SHORT_LE, 2 * i, RandomCheckpoint.toBf16((float) r.nextDouble(-1, 1)));
             }
             Matrix w = new Matrix("w", rows, cols, DType.BF16, seg);
-            float[] x = new float[7 * cols];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) r.nextDouble(-1, 1);
-            }
+            float[] x = activations(r, 7 * cols);
             float[] all = new float[7 * rows];
             MatMul.multiply(dev, w, x, 7, all);
             for (int t = 0; t < 7; t++) {
@@ -77,10 +74,7 @@ class MatMulTest {
                     int tokens = shape[2];
                     SplittableRandom r = new SplittableRandom(rows * 7L + cols + tokens);
                     Matrix w = random(arena, dtype, rows, cols, r);
-                    float[] x = new float[tokens * cols];
-                    for (int i = 0; i < x.length; i++) {
-                        x[i] = (float) r.nextDouble(-1, 1);
-                    }
+                    float[] x = activations(r, tokens * cols);
                     float[] y = new float[tokens * rows];
                     MatMul.multiply(dev, w, x, tokens, y);
                     float[] row = new float[cols];
@@ -125,10 +119,7 @@ class MatMulTest {
                         BlockQuantizer.of(dtype).quantize(row, 0, cols, seg, n * rowBytes);
                     }
                     Matrix w = new Matrix("w", rows, cols, dtype, seg);
-                    float[] x = new float[tokens * cols];
-                    for (int i = 0; i < x.length; i++) {
-                        x[i] = (float) r.nextDouble(-1, 1);
-                    }
+                    float[] x = activations(r, tokens * cols);
                     float[] y = new float[tokens * rows];
                     MatMul.multiply(dev, w, x, tokens, y);
                     for (int n = 0; n < rows; n++) {
@@ -142,6 +133,15 @@ class MatMulTest {
                 }
             }
         }
+    }
+
+    /** {@code n} activations uniform in [-1, 1), drawn from {@code r} in order. */
+    private static float[] activations(SplittableRandom r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextDouble(-1, 1);
+        }
+        return x;
     }
 
     private static Matrix random(Arena arena, DType dtype, int rows, int cols, SplittableRandom r) {
@@ -161,10 +161,7 @@ class MatMulTest {
         SplittableRandom r = new SplittableRandom(rows * 31L + cols);
         Matrix w = random(arena, dtype, rows, cols, r);
         MemorySegment seg = w.data();
-        float[] x = new float[tokens * cols];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextDouble(-1, 1);
-        }
+        float[] x = activations(r, tokens * cols);
         float[] y = new float[tokens * rows];
         MatMul.multiply(dev, w, x, tokens, y);
         for (int t = 0; t < tokens; t++) {

@@ -123,10 +123,15 @@ public final class StageGraphs {
         int from = 0;
         while (from < run.size()) {
             int to = from + 1;
-            while (to < run.size() && graphOf(run.subList(from, to + 1)).builder().fitsTornadoVM()) {
+            Packed p = graphOf(run.subList(from, to));
+            while (to < run.size()) {
+                Packed wider = graphOf(run.subList(from, to + 1));
+                if (!wider.builder().fitsTornadoVM()) {
+                    break;
+                }
+                p = wider;
                 to++;
             }
-            Packed p = graphOf(run.subList(from, to));
             stageStarted = true;
             ropeDeclared = p.ropeDeclared();
             residual = p.residual();
