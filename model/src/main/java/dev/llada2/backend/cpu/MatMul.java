@@ -46,6 +46,12 @@ public final class MatMul {
      * group's activations (48 KB for 6 tokens) then come from L2.
      */
     static final int IN_PLACE_COLS = 2048;
+    /**
+     * Per-block scales kept per row of a tile pass: one per 32 columns (Q8_0's block, the smallest
+     * block of a format the tiles read in place), converted to fp32 once per pass
+     * ({@link CpuWeightFormat#tileScales}) instead of once per vector of every token group.
+     */
+    static final int ROW_SCALES = IN_PLACE_COLS / 32;
     /** Tokens whose accumulators are kept per row panel (a longer prefill is cut into such blocks). */
     static final int TOKEN_BLOCK = 48;
     /** Rows per claimed chunk of a parallel product. */
@@ -60,6 +66,8 @@ public final class MatMul {
         /** The panel the tiles read: off the heap, so its vectors start on cache lines (a heap array's do not). */
         final MemorySegment panel = Arena.ofAuto().allocate(4L * PANEL_ROWS * PANEL_COLS, 64);
         final float[] tail = new float[PANEL_ROWS * L];
+        /** Row r's block scales of the current tile pass from {@code r * ROW_SCALES}. */
+        final float[] scales = new float[PANEL_ROWS * ROW_SCALES];
         final float[] acc = new float[PANEL_ROWS * TOKEN_BLOCK * L];
         final float[] sums = new float[PANEL_ROWS * TOKEN_BLOCK];
         final float[] foldTmp = new float[L * L / 2];
@@ -131,12 +139,15 @@ public final class MatMul {
             int width = Math.min(step, kv - c0);
             if (kind != CpuWeightFormat.PANEL) {
                 // BF16 and Q8_0 widen in a few instructions: the tiles read the weights where they are
-                tiles(w.data(), (long) n * k + c0, k, kind, rc, x, t0 * k + c0, k, tc, acc, width);
+                for (int r = 0; r < rc; r++) {
+                    format.tileScales(w.data(), (long) (n + r) * k + c0, width, sc.scales, r * ROW_SCALES);
+                }
+                tiles(w.data(), (long) n * k + c0, k, kind, sc.scales, rc, x, t0 * k + c0, k, tc, acc, width);
             } else {
                 for (int r = 0; r < rc; r++) {
                     format.decode(w.data(), (long) (n + r) * k + c0, width, sc.widened, sc.panel, 4L * r * width);
                 }
-                tiles(sc.panel, 0, width, CpuWeightFormat.PANEL, rc, x, t0 * k + c0, k, tc, acc, width);
+                tiles(sc.panel, 0, width, CpuWeightFormat.PANEL, sc.scales, rc, x, t0 * k + c0, k, tc, acc, width);
             }
         }
         if (kv < k) {
@@ -157,8 +168,8 @@ public final class MatMul {
      * Tokens are the outer loop, in groups of at most 6, so a group's activations meet every row
      * while in cache.
      */
-    private static void tiles(MemorySegment p, long po, long ps, int kind, int rc, float[] x, int xo, int xs, int tc,
-                              float[] acc, int width) {
+    private static void tiles(MemorySegment p, long po, long ps, int kind, float[] s, int rc, float[] x, int xo,
+                              int xs, int tc, float[] acc, int width) {
         int as = tc * L;
         int rows4 = rc - rc % 4;
         // tc tokens in as few groups of at most 6 as possible, of sizes that differ by at most one:
@@ -171,19 +182,19 @@ public final class MatMul {
                 int xj = xo + j * xs;
                 int aj = r * as + j * L;
                 switch (size) {
-                    case 6 -> tile4x6(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
-                    case 5 -> tile4x5(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
-                    case 4 -> tile4x4(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
-                    case 3 -> tile4x3(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
-                    case 2 -> tile4x2(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
-                    default -> tile4x1(p, pr, ps, kind, x, xj, xs, acc, aj, as, width);
+                    case 6 -> tile4x6(p, pr, ps, kind, s, r * ROW_SCALES, x, xj, xs, acc, aj, as, width);
+                    case 5 -> tile4x5(p, pr, ps, kind, s, r * ROW_SCALES, x, xj, xs, acc, aj, as, width);
+                    case 4 -> tile4x4(p, pr, ps, kind, s, r * ROW_SCALES, x, xj, xs, acc, aj, as, width);
+                    case 3 -> tile4x3(p, pr, ps, kind, s, r * ROW_SCALES, x, xj, xs, acc, aj, as, width);
+                    case 2 -> tile4x2(p, pr, ps, kind, s, r * ROW_SCALES, x, xj, xs, acc, aj, as, width);
+                    default -> tile4x1(p, pr, ps, kind, s, r * ROW_SCALES, x, xj, xs, acc, aj, as, width);
                 }
             }
             j += size;
         }
         for (int r = rows4; r < rc; r++) {
             for (int j = 0; j < tc; j++) {
-                tile1x1(p, po + r * ps, kind, x, xo + j * xs, acc, r * as + j * L, width);
+                tile1x1(p, po + r * ps, kind, s, r * ROW_SCALES, x, xo + j * xs, acc, r * as + j * L, width);
             }
         }
     }
@@ -193,8 +204,8 @@ public final class MatMul {
     // at a fraction of the FMA rate. The six methods differ only in how many tokens they carry.
 
     /** 4 rows x 6 tokens: 24 accumulators and 5 more registers for the operands. */
-    private static void tile4x6(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
-                                int ao, int as, int len) {
+    private static void tile4x6(MemorySegment p, long po, long ps, int kind, float[] s, int so, float[] x, int xo, int xs,
+                                float[] acc, int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
         FloatVector a02 = FloatVector.fromArray(F, acc, ao + 2 * L);
@@ -220,10 +231,10 @@ public final class MatMul {
         FloatVector a34 = FloatVector.fromArray(F, acc, ao + 3 * as + 4 * L);
         FloatVector a35 = FloatVector.fromArray(F, acc, ao + 3 * as + 5 * L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po, i, kind);
-            FloatVector w1 = weights(p, po + ps, i, kind);
-            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
-            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
+            FloatVector w0 = weights(p, po, i, kind, s, so);
+            FloatVector w1 = weights(p, po + ps, i, kind, s, so + ROW_SCALES);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind, s, so + 2 * ROW_SCALES);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind, s, so + 3 * ROW_SCALES);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -282,8 +293,8 @@ public final class MatMul {
     }
 
     /** 4 rows x 5 tokens: 20 accumulators. */
-    private static void tile4x5(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
-                                int ao, int as, int len) {
+    private static void tile4x5(MemorySegment p, long po, long ps, int kind, float[] s, int so, float[] x, int xo, int xs,
+                                float[] acc, int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
         FloatVector a02 = FloatVector.fromArray(F, acc, ao + 2 * L);
@@ -305,10 +316,10 @@ public final class MatMul {
         FloatVector a33 = FloatVector.fromArray(F, acc, ao + 3 * as + 3 * L);
         FloatVector a34 = FloatVector.fromArray(F, acc, ao + 3 * as + 4 * L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po, i, kind);
-            FloatVector w1 = weights(p, po + ps, i, kind);
-            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
-            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
+            FloatVector w0 = weights(p, po, i, kind, s, so);
+            FloatVector w1 = weights(p, po + ps, i, kind, s, so + ROW_SCALES);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind, s, so + 2 * ROW_SCALES);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind, s, so + 3 * ROW_SCALES);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -358,8 +369,8 @@ public final class MatMul {
     }
 
     /** 4 rows x 4 tokens: 16 accumulators. */
-    private static void tile4x4(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
-                                int ao, int as, int len) {
+    private static void tile4x4(MemorySegment p, long po, long ps, int kind, float[] s, int so, float[] x, int xo, int xs,
+                                float[] acc, int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
         FloatVector a02 = FloatVector.fromArray(F, acc, ao + 2 * L);
@@ -377,10 +388,10 @@ public final class MatMul {
         FloatVector a32 = FloatVector.fromArray(F, acc, ao + 3 * as + 2 * L);
         FloatVector a33 = FloatVector.fromArray(F, acc, ao + 3 * as + 3 * L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po, i, kind);
-            FloatVector w1 = weights(p, po + ps, i, kind);
-            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
-            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
+            FloatVector w0 = weights(p, po, i, kind, s, so);
+            FloatVector w1 = weights(p, po + ps, i, kind, s, so + ROW_SCALES);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind, s, so + 2 * ROW_SCALES);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind, s, so + 3 * ROW_SCALES);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -421,8 +432,8 @@ public final class MatMul {
     }
 
     /** 4 rows x 3 tokens: 12 accumulators. */
-    private static void tile4x3(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
-                                int ao, int as, int len) {
+    private static void tile4x3(MemorySegment p, long po, long ps, int kind, float[] s, int so, float[] x, int xo, int xs,
+                                float[] acc, int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
         FloatVector a02 = FloatVector.fromArray(F, acc, ao + 2 * L);
@@ -436,10 +447,10 @@ public final class MatMul {
         FloatVector a31 = FloatVector.fromArray(F, acc, ao + 3 * as + L);
         FloatVector a32 = FloatVector.fromArray(F, acc, ao + 3 * as + 2 * L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po, i, kind);
-            FloatVector w1 = weights(p, po + ps, i, kind);
-            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
-            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
+            FloatVector w0 = weights(p, po, i, kind, s, so);
+            FloatVector w1 = weights(p, po + ps, i, kind, s, so + ROW_SCALES);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind, s, so + 2 * ROW_SCALES);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind, s, so + 3 * ROW_SCALES);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -471,8 +482,8 @@ public final class MatMul {
     }
 
     /** 4 rows x 2 tokens: 8 accumulators. */
-    private static void tile4x2(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
-                                int ao, int as, int len) {
+    private static void tile4x2(MemorySegment p, long po, long ps, int kind, float[] s, int so, float[] x, int xo, int xs,
+                                float[] acc, int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a01 = FloatVector.fromArray(F, acc, ao + L);
         FloatVector a10 = FloatVector.fromArray(F, acc, ao + as);
@@ -482,10 +493,10 @@ public final class MatMul {
         FloatVector a30 = FloatVector.fromArray(F, acc, ao + 3 * as);
         FloatVector a31 = FloatVector.fromArray(F, acc, ao + 3 * as + L);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po, i, kind);
-            FloatVector w1 = weights(p, po + ps, i, kind);
-            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
-            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
+            FloatVector w0 = weights(p, po, i, kind, s, so);
+            FloatVector w1 = weights(p, po + ps, i, kind, s, so + ROW_SCALES);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind, s, so + 2 * ROW_SCALES);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind, s, so + 3 * ROW_SCALES);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -508,17 +519,17 @@ public final class MatMul {
     }
 
     /** 4 rows x 1 token: 4 accumulators. */
-    private static void tile4x1(MemorySegment p, long po, long ps, int kind, float[] x, int xo, int xs, float[] acc,
-                                int ao, int as, int len) {
+    private static void tile4x1(MemorySegment p, long po, long ps, int kind, float[] s, int so, float[] x, int xo, int xs,
+                                float[] acc, int ao, int as, int len) {
         FloatVector a00 = FloatVector.fromArray(F, acc, ao);
         FloatVector a10 = FloatVector.fromArray(F, acc, ao + as);
         FloatVector a20 = FloatVector.fromArray(F, acc, ao + 2 * as);
         FloatVector a30 = FloatVector.fromArray(F, acc, ao + 3 * as);
         for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po, i, kind);
-            FloatVector w1 = weights(p, po + ps, i, kind);
-            FloatVector w2 = weights(p, po + 2 * ps, i, kind);
-            FloatVector w3 = weights(p, po + 3 * ps, i, kind);
+            FloatVector w0 = weights(p, po, i, kind, s, so);
+            FloatVector w1 = weights(p, po + ps, i, kind, s, so + ROW_SCALES);
+            FloatVector w2 = weights(p, po + 2 * ps, i, kind, s, so + 2 * ROW_SCALES);
+            FloatVector w3 = weights(p, po + 3 * ps, i, kind, s, so + 3 * ROW_SCALES);
             FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
             a00 = w0.fma(x0, a00);
             a10 = w1.fma(x0, a10);
@@ -535,18 +546,20 @@ public final class MatMul {
      * Lanes of weights from element {@code i} of the row that starts at element {@code row} (a
      * multiple of any block: rows are whole blocks): widened in registers from the tensor, or fp32
      * panel. Row and column apart, so that a block format's addressing of the column is computed
-     * once for the tile's rows and the row's part is hoisted out of the loop.
+     * once for the tile's rows and the row's part is hoisted out of the loop. A block format's scales
+     * come from {@code s[so..]}, the row's scales of the pass converted by {@link CpuWeightFormat#tileScales}.
      */
-    private static FloatVector weights(MemorySegment p, long row, int i, int kind) {
-        return kind != CpuWeightFormat.PANEL ? CpuWeightFormat.lanes(kind, p, row, i)
+    private static FloatVector weights(MemorySegment p, long row, int i, int kind, float[] s, int so) {
+        return kind != CpuWeightFormat.PANEL ? CpuWeightFormat.lanes(kind, p, row, i, s, so)
                 : FloatVector.fromMemorySegment(F, p, 4L * (row + i), ByteOrder.nativeOrder());
     }
 
     /** The rows left over below 4: one row, one token. */
-    private static void tile1x1(MemorySegment p, long po, int kind, float[] x, int xo, float[] acc, int ao, int len) {
+    private static void tile1x1(MemorySegment p, long po, int kind, float[] s, int so, float[] x, int xo, float[] acc,
+                                int ao, int len) {
         FloatVector a = FloatVector.fromArray(F, acc, ao);
         for (int i = 0; i < len; i += L) {
-            a = weights(p, po, i, kind).fma(FloatVector.fromArray(F, x, xo + i), a);
+            a = weights(p, po, i, kind, s, so).fma(FloatVector.fromArray(F, x, xo + i), a);
         }
         a.intoArray(acc, ao);
     }

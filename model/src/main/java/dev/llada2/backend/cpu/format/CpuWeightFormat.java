@@ -56,10 +56,20 @@ public interface CpuWeightFormat {
      * Elements {@code [row + i, row + i + lanes)} of {@code data}, a tensor in the format whose
      * {@link #tileLanes()} is {@code kind} (not {@link #PANEL}), widened to fp32 exactly as
      * {@link #decode} widens them. {@code row} is a multiple of {@link #alignment()} (a row's
-     * start), {@code i} a multiple of the lane count.
+     * start), {@code i} a multiple of the lane count. A block format takes its blocks' scales from
+     * {@code scales[s..]}, where {@link #tileScales} put those of the run that starts at {@code row}.
      */
-    static jdk.incubator.vector.FloatVector lanes(int kind, MemorySegment data, long row, int i) {
-        return kind == BF16_LANES ? Bf16Cpu.load(data, row + i) : Q8_0Cpu.load(data, row, i);
+    static jdk.incubator.vector.FloatVector lanes(int kind, MemorySegment data, long row, int i, float[] scales, int s) {
+        return kind == BF16_LANES ? Bf16Cpu.load(data, row + i) : Q8_0Cpu.load(data, row, i, scales, s);
+    }
+
+    /**
+     * For a format read in registers ({@link #tileLanes()} not {@link #PANEL}): the fp32 scales of
+     * the blocks of the run of {@code count} elements from element {@code first}, one per block into
+     * {@code dst[dstOff..]}, so the tiles convert each block's scale once per run rather than once per
+     * vector and token group. Nothing for a format without block scales.
+     */
+    default void tileScales(MemorySegment data, long first, int count, float[] dst, int dstOff) {
     }
 
     /** Elements per storage block: runs passed to {@link #decode} start and end on multiples of it. */

@@ -46,14 +46,41 @@ final class Q8_0Cpu extends BlockFormat {
     /**
      * Elements {@code [row + i, row + i + lanes)}, within one block, where {@code row} starts a block
      * (a row's start: rows are whole blocks): the int8 codes widened and multiplied by the block's
-     * scale, exact in fp32. The row's byte offset and the column's are computed apart, so that the
-     * matrix tiles hoist the row's and share the column's among their rows. Small enough for C2 to
-     * inline into the tiles.
+     * scale, exact in fp32 (an 8-bit code times an 11-bit fp16 significand needs 19 bits). The row's
+     * byte offset and the column's are computed apart, so that the matrix tiles hoist the row's and
+     * share the column's among their rows. Small enough for C2 to inline into the tiles.
      */
     static FloatVector load(MemorySegment data, long row, int i) {
-        long at = (row >> BLOCK_SHIFT) * BLOCK_BYTES + (long) ((i >> BLOCK_SHIFT) * BLOCK_BYTES);
-        return ((FloatVector) ByteVector.fromMemorySegment(B, data, at + 2 + (i & (BLOCK - 1)), ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2F, F, 0)).mul(half(data, at));
+        long at = blockAt(row, i);
+        return codes(data, at, i).mul(half(data, at));
+    }
+
+    /**
+     * {@link #load} with the block's scale taken from {@code scales[s + i / 32]}, which
+     * {@link #tileScales} filled for the run that starts at {@code row}: the same product, without
+     * the scale's fp16 load, conversion and bounds check per vector.
+     */
+    static FloatVector load(MemorySegment data, long row, int i, float[] scales, int s) {
+        return codes(data, blockAt(row, i), i).mul(scales[s + (i >> BLOCK_SHIFT)]);
+    }
+
+    /** Byte offset of the block holding element {@code row + i}, row's and column's parts apart. */
+    private static long blockAt(long row, int i) {
+        return (row >> BLOCK_SHIFT) * BLOCK_BYTES + (long) ((i >> BLOCK_SHIFT) * BLOCK_BYTES);
+    }
+
+    /** The codes of elements {@code [i, i + lanes)} of the block at byte {@code at}, widened to fp32. */
+    private static FloatVector codes(MemorySegment data, long at, int i) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, data, at + 2 + (i & (BLOCK - 1)), ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    @Override
+    public void tileScales(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+        long at = (first >> BLOCK_SHIFT) * BLOCK_BYTES;
+        for (int b = 0; b < count >> BLOCK_SHIFT; b++) {
+            dst[dstOff + b] = half(data, at + (long) b * BLOCK_BYTES);
+        }
     }
 
     @Override
