@@ -16,15 +16,15 @@ import java.util.Arrays;
  * <p>Diffusion decoding runs a whole block (up to 32 tokens) per forward, so the work is a
  * matrix-matrix product in which each weight row is read from memory once and reused for every
  * token. Rows are taken {@value #PANEL_ROWS} at a time; their weights are widened to fp32
- * {@value #PANEL_COLS} columns at a time into a small per-thread panel (16 KB, off the heap so that
- * every vector load is cache-line aligned: it stays in L1 next to the activations it meets), and
- * every token of the block runs over the panel in register tiles of 4 rows x 6 tokens (24
- * accumulators and 5 operands: 29 of the 32 AVX-512 registers), so each loaded vector feeds several
- * fused multiply-adds. BF16 and Q8_0 weights skip the panel: their widening takes a few
- * instructions (BF16: two; Q8_0: widen the int8 codes, multiply by the block's scale, exact), so the
- * tiles widen them in registers straight from the tensor ({@link CpuWeightFormat#lanes}) and the
- * weights' loads overlap the arithmetic (BF16: a quarter less time than staging them; Q8_0: a fifth,
- * measured on the LM head and on routed experts). The Q4_K and Q6_K decoders stay on the panel.
+ * {@value #PANEL_COLS} columns at a time into a per-thread panel (64 KB, off the heap so that
+ * every vector load is cache-line aligned), and every token of the block runs over the panel in
+ * register tiles of 4 rows x 6 tokens (24 accumulators and 5 operands: 29 of the 32 AVX-512
+ * registers), so each loaded vector feeds several fused multiply-adds. BF16 and Q8_0 weights skip
+ * the panel: their widening takes a few instructions (BF16: two; Q8_0: widen the int8 codes,
+ * multiply by the block's scale, exact), so the tiles widen them in registers straight from the
+ * tensor ({@link CpuWeightFormat#lanes}) and the weights' loads overlap the arithmetic (BF16: a
+ * quarter less time than staging them; Q8_0: a fifth, measured on the LM head and on routed
+ * experts). The Q4_K and Q6_K decoders stay on the panel.
  *
  * <p>Exactness: every (row, token) pair has one accumulator of fp32 lanes that runs over the
  * columns in order (kept in a per-thread array between panels) and is folded once at the end by
@@ -37,8 +37,6 @@ public final class MatMul {
 
     /** Rows whose weights are widened together. */
     static final int PANEL_ROWS = 8;
-    /** Columns per widened panel: a multiple of every block format's block (256) and of the lanes. */
-    static final int PANEL_COLS = 512;
     /**
      * Columns per tile pass when weights are read in place (BF16: 4 KB of each row, one page; Q8_0:
      * 2176 bytes), read from its start to its end so the hardware prefetcher follows it (BF16 against
@@ -46,6 +44,14 @@ public final class MatMul {
      * group's activations (48 KB for 6 tokens) then come from L2.
      */
     static final int IN_PLACE_COLS = 2048;
+    /**
+     * Columns per widened panel: a multiple of every block format's block (256) and of the lanes.
+     * As wide as a pass in place: at the models' hidden size (2048) a panel is 8 whole rows, which lie
+     * one after the other in the tensor, so its decoder reads one sequential run that the hardware
+     * prefetcher follows (Q4_K/Q6_K against 512 columns: about a fifth less CPU time on the LM head and
+     * on routed experts' 2048-column products, measured); the panel (64 KB) then sits in L2.
+     */
+    static final int PANEL_COLS = IN_PLACE_COLS;
     /**
      * Per-block scales kept per row of a tile pass: one per 32 columns (Q8_0's block, the smallest
      * block of a format the tiles read in place), converted to fp32 once per pass
@@ -60,7 +66,7 @@ public final class MatMul {
     private static final int L = F.length();
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** Per-thread buffers, fixed size (about 45 KB with 16 lanes). */
+    /** Per-thread buffers, fixed size (about 100 KB with 16 lanes, 64 KB of it the panel). */
     private static final class Scratch {
         final float[] widened = new float[PANEL_COLS];
         /** The panel the tiles read: off the heap, so its vectors start on cache lines (a heap array's do not). */

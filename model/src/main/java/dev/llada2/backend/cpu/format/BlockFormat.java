@@ -65,26 +65,6 @@ abstract sealed class BlockFormat implements CpuWeightFormat permits Q8_0Cpu, Q4
         }
     }
 
-    /**
-     * Reads one byte per cache line of the {@code bytes} bytes from byte {@code from} (clipped to the
-     * tensor): a decoder calls it with the run that follows its own, which the matrix product asks
-     * for next (the same rows' next columns), so those lines are on their way while it decodes.
-     * The matrix panel takes a few hundred bytes of each of 8 rows at a time, a pattern the hardware
-     * prefetcher does not follow: this took a quarter off the Q6_K LM head product (65 to 49 ms for
-     * one token, 76 to 57 ms for 8, measured). The loads' sum is compared so that C2 keeps them.
-     */
-    static void touchNext(MemorySegment data, long from, long bytes) {
-        long end = Math.min(data.byteSize(), from + bytes);
-        int sum = 0;
-        for (long at = from; at < end; at += 64) {
-            sum += data.get(ValueLayout.JAVA_BYTE, at);
-        }
-        if (sum == Integer.MIN_VALUE) {
-            // never the case for the runs the product decodes, and harmless if it were: a use of the loads
-            Thread.onSpinWait();
-        }
-    }
-
     /** Element {@code i} of the tensor, decoded with scalar code. */
     abstract float valueAt(MemorySegment data, long i);
 }

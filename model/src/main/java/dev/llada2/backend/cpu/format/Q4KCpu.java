@@ -47,8 +47,6 @@ final class Q4KCpu extends BlockFormat {
             return;
         }
         long at = first / BLOCK * BLOCK_BYTES;
-        long run = (long) count / BLOCK * BLOCK_BYTES;
-        touchNext(data, at + run, run);
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at);
             float dmin = half(data, at + 2);

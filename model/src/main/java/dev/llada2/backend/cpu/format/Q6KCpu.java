@@ -48,8 +48,6 @@ final class Q6KCpu extends BlockFormat {
             return;
         }
         long at = first / BLOCK * BLOCK_BYTES;
-        long run = (long) count / BLOCK * BLOCK_BYTES;
-        touchNext(data, at + run, run);
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at + D);
             for (int h = 0; h < 2; h++) {
