@@ -1,6 +1,5 @@
 package dev.llada2.testing;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llada2.checkpoint.gguf.GgufTokenizer;
@@ -39,14 +38,22 @@ public final class GgufModels {
 
     /** {@link #kBlockModel(Path)} with further config.json overrides (a JSON object). */
     public static Path kBlockModel(Path dir, String moreOverrides) {
+        return randomModel(dir, "{\"hidden_size\": 256, \"intermediate_size\": 512,"
+                + " \"moe_intermediate_size\": 256, \"head_dim\": 64, \"num_hidden_layers\": 8,"
+                + " \"vocab_size\": 1024, \"mask_token_id\": 1019, \"eos_token_id\": 1000}", moreOverrides);
+    }
+
+    /**
+     * A random BF16 checkpoint: the {@code tiny} preset with config.json overrides applied in order (JSON
+     * objects), a sharp head (scale 8).
+     */
+    public static Path randomModel(Path dir, String... overrides) {
         try {
             ObjectMapper json = new ObjectMapper();
             ObjectNode config = (ObjectNode) json.readTree(ConfigPresets.json("tiny"));
-            JsonNode overrides = json.readTree("{\"hidden_size\": 256, \"intermediate_size\": 512,"
-                    + " \"moe_intermediate_size\": 256, \"head_dim\": 64, \"num_hidden_layers\": 8,"
-                    + " \"vocab_size\": 1024, \"mask_token_id\": 1019, \"eos_token_id\": 1000}");
-            config.setAll((ObjectNode) overrides);
-            config.setAll((ObjectNode) json.readTree(moreOverrides));
+            for (String o : overrides) {
+                config.setAll((ObjectNode) json.readTree(o));
+            }
             RandomCheckpoint.write(dir, config, new RandomCheckpoint.Options(5, 1, 8.0),
                     (fills, file) -> fills.forEach(Runnable::run), b -> { });
             return dir;

@@ -94,8 +94,10 @@ class TransferAccountingTest {
         assertEquals(0, moved.handoffBytes());
         long declared = engine.stats().hostToDeviceBytes();
         long measured = engine.profiledHostToDeviceBytes();
-        assertTrue(measured <= declared && declared - measured <= declared / 50, "since creation (weights"
-                + " included) the engine counts what it declares, at most 2% above TornadoVM's count (buffers"
+        // the layers of a graph share their scratch, so the declared total is mostly weights and caches; a
+        // few activation buffers per layer (written before read) are still allocated rather than copied
+        assertTrue(measured <= declared && declared - measured <= declared * 3 / 100, "since creation (weights"
+                + " included) the engine counts what it declares, at most 3% above TornadoVM's count (buffers"
                 + " written before read are allocated, not copied): " + declared + " vs " + measured);
         assertEquals(1, moved.forwards());
 

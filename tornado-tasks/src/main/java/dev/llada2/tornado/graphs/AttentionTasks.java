@@ -44,9 +44,12 @@ final class AttentionTasks {
     /** The layer's residual stream y: x + attn_out here, + mlp_out after the feed-forward ({@code layer_out}). */
     final FloatArray output;
 
-    /** @param input the residual stream entering the layer (declared by the caller) */
-    AttentionTasks(LLaDA2Config c, LayerWeights w, SharedBuffers sh, FloatArray input, GraphBuilder b,
-                   long maxPartBytes) {
+    /**
+     * @param input   the residual stream entering the layer (declared by the caller)
+     * @param scratch a, qkv, q, context and m (normed)
+     */
+    AttentionTasks(LLaDA2Config c, LayerWeights w, SharedBuffers sh, LayerScratch scratch, FloatArray input,
+                   GraphBuilder b, long maxPartBytes) {
         AttentionWeights att = w.attention();
         int hidden = c.hiddenSize();
         int hd = c.headDim();
@@ -59,14 +62,14 @@ final class AttentionTasks {
         att.keyNorm().ifPresent(kn -> copy(kn, qkNorm, hd));
         DeviceMatrix qkvW = DeviceMatrix.upload(att.qkv(), maxPartBytes);
         DeviceMatrix denseW = DeviceMatrix.upload(att.dense(), maxPartBytes);
-        FloatArray a = sh.activations(hidden);
-        FloatArray qkv = sh.activations(rows);
-        FloatArray q = sh.activations(qDim);
-        FloatArray context = sh.activations(qDim);
+        FloatArray a = scratch.activations("a", hidden);
+        FloatArray qkv = scratch.activations("qkv", rows);
+        FloatArray q = scratch.activations("q", qDim);
+        FloatArray context = scratch.activations("context", qDim);
         FloatArray keys = new FloatArray(sh.maxSequence() * c.kvDim());
         FloatArray values = new FloatArray(sh.maxSequence() * c.kvDim());
         this.attnOut = sh.activations(hidden);
-        this.normed = sh.activations(hidden);
+        this.normed = scratch.activations("normed", hidden);
         this.output = sh.activations(hidden);
         b.uploadOnce(inputNorm, postNorm, qkNorm, a, qkv, q, context, keys, values, attnOut, normed, output);
         b.uploadWeights(qkvW, denseW);

@@ -21,14 +21,14 @@ final class DenseMlpTasks {
     private DenseMlpTasks() {
     }
 
-    /** Declares the weights and scratch; the caller has declared {@code m} and {@code out}. */
-    static void add(GraphBuilder b, MlpWeights w, FloatArray m, FloatArray out, SharedBuffers sh, long maxPartBytes,
-                    TaskName.Op gateUpOp, TaskName.Op downOp) {
+    /** Declares the weights and scratch (h); the caller has declared {@code m} and {@code out}. */
+    static void add(GraphBuilder b, MlpWeights w, FloatArray m, FloatArray out, SharedBuffers sh, LayerScratch scratch,
+                    long maxPartBytes, TaskName.Op gateUpOp, TaskName.Op downOp) {
         DeviceMatrix gate = DeviceMatrix.upload(w.gate(), maxPartBytes);
         DeviceMatrix up = DeviceMatrix.upload(w.up(), maxPartBytes);
         DeviceMatrix down = DeviceMatrix.upload(w.down(), maxPartBytes);
         int inter = w.intermediate();
-        FloatArray h = sh.activations(inter);
+        FloatArray h = scratch.activations(gateUpOp.name(), inter);
         b.uploadOnce(h);
         b.uploadWeights(gate, up, down);
         int threads = Grids.matmulThreads(gate.cols());

@@ -89,7 +89,7 @@ public final class GraphBuilder {
 
     private final String name;
     private final GridScheduler grids;
-    private final List<Consumer<TaskGraph>> steps = new ArrayList<>();
+    private final List<Step> steps = new ArrayList<>();
     private long uploadOnceBytes;
     private long uploadEachBytes;
     private final List<String> tasks = new ArrayList<>();
@@ -113,7 +113,7 @@ public final class GraphBuilder {
         this.grids = grids;
     }
 
-    private static Set<Object> identitySet() {
+    private static <T> Set<T> identitySet() {
         return Collections.newSetFromMap(new IdentityHashMap<>());
     }
 
@@ -134,10 +134,19 @@ public final class GraphBuilder {
         return context;
     }
 
+    /**
+     * {@code FIRST_EXECUTION} uploads of the arrays this graph has not declared yet (scratch that several
+     * layers of one graph share, {@link LayerScratch}, is declared once).
+     */
     public GraphBuilder uploadOnce(TornadoNativeArray... arrays) {
-        steps.add(g -> g.transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) arrays));
-        uploadOnceBytes += bytes(arrays);
-        declare(arrays);
+        Set<TornadoNativeArray> seen = identitySet();
+        TornadoNativeArray[] fresh = Arrays.stream(arrays).filter(a -> !declared.contains(a) && seen.add(a))
+                .toArray(TornadoNativeArray[]::new);
+        if (fresh.length > 0) {
+            steps.add(new Step(g -> g.transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) fresh), fresh));
+            uploadOnceBytes += bytes(fresh);
+            declare(fresh);
+        }
         return this;
     }
 
@@ -152,7 +161,7 @@ public final class GraphBuilder {
     }
 
     public GraphBuilder uploadEach(TornadoNativeArray... arrays) {
-        steps.add(g -> g.transferToDevice(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays));
+        steps.add(Step.of(g -> g.transferToDevice(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays)));
         uploadEachBytes += bytes(arrays);
         declare(arrays);
         streamedIn.addAll(Arrays.asList(arrays));
@@ -160,25 +169,25 @@ public final class GraphBuilder {
     }
 
     public GraphBuilder consume(TornadoNativeArray... arrays) {
-        steps.add(g -> g.consumeFromDevice((Object[]) arrays));
+        steps.add(Step.of(g -> g.consumeFromDevice((Object[]) arrays)));
         declare(arrays);
         return this;
     }
 
     public GraphBuilder keepOnDevice(TornadoNativeArray... arrays) {
-        steps.add(g -> g.persistOnDevice((Object[]) arrays));
+        steps.add(Step.of(g -> g.persistOnDevice((Object[]) arrays)));
         return this;
     }
 
     /** Buffers the host may fetch after an execution (traces), never transferred otherwise. */
     public GraphBuilder downloadOnDemand(TornadoNativeArray... arrays) {
-        steps.add(g -> g.transferToHost(DataTransferMode.UNDER_DEMAND, (Object[]) arrays));
+        steps.add(Step.of(g -> g.transferToHost(DataTransferMode.UNDER_DEMAND, (Object[]) arrays)));
         return this;
     }
 
     /** Buffers copied back after every execution (the self-test's and the profiler's one-graph checks). */
     public GraphBuilder downloadEach(TornadoNativeArray... arrays) {
-        steps.add(g -> g.transferToHost(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays));
+        steps.add(Step.of(g -> g.transferToHost(DataTransferMode.EVERY_EXECUTION, (Object[]) arrays)));
         objects.addAll(Arrays.asList(arrays));
         streamedOut.addAll(Arrays.asList(arrays));
         return this;
@@ -213,7 +222,7 @@ public final class GraphBuilder {
      * {@code written}: the arguments its kernel writes (for {@link #graphNodes()}).
      */
     public GraphBuilder add(TaskPackage task, TornadoNativeArray... written) {
-        steps.add(g -> g.addTask(task));
+        steps.add(Step.of(g -> g.addTask(task)));
         Object[] parameters = task.getTaskParameters();
         taskCodeBytes += taskCodeBytes(parameters.length - 1);
         Set<Object> writes = identitySet();
@@ -264,10 +273,18 @@ public final class GraphBuilder {
         return taskCodeBytes <= TASK_CODE_CAPACITY && graphNodes() <= GRAPH_NODE_CAPACITY;
     }
 
-    /** Appends the declarations and tasks of {@code fragment}, in its order. */
+    /**
+     * Appends the declarations and tasks of {@code fragment}, in its order; its {@code FIRST_EXECUTION}
+     * uploads of arrays this graph already declared are left out.
+     */
     public GraphBuilder append(GraphBuilder fragment) {
-        steps.addAll(fragment.steps);
-        uploadOnceBytes += fragment.uploadOnceBytes;
+        for (Step s : fragment.steps) {
+            if (s.onceUploads() == null) {
+                steps.add(s);
+            } else {
+                uploadOnce(s.onceUploads());
+            }
+        }
         uploadEachBytes += fragment.uploadEachBytes;
         declare(fragment.declaredInOrder.toArray(TornadoNativeArray[]::new));
         tasks.addAll(fragment.tasks);
@@ -300,12 +317,19 @@ public final class GraphBuilder {
             throw new IllegalStateException("graph " + name + " has duplicate task ids: " + tasks);
         }
         TaskGraph graph = new TaskGraph(name);
-        steps.forEach(s -> s.accept(graph));
+        steps.forEach(s -> s.action().accept(graph));
         for (int i = 0; i < tasks.size(); i++) {
             grids.addWorkerGrid(name + "." + tasks.get(i), taskGrids.get(i));
         }
         return new BuiltGraph(name, graph.snapshot(), uploadOnceBytes, uploadEachBytes, deviceBytes,
                 List.copyOf(tasks), graphNodes());
+    }
+
+    /** A recorded declaration or task; {@code onceUploads}: the arrays of a {@link #uploadOnce}, else null. */
+    private record Step(Consumer<TaskGraph> action, TornadoNativeArray[] onceUploads) {
+        static Step of(Consumer<TaskGraph> action) {
+            return new Step(action, null);
+        }
     }
 
     /** Adds the data bytes of buffers this graph has not declared yet to its device footprint. */

@@ -36,8 +36,7 @@ import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
  *     scatter_slots   rows --&gt; slot_out[map[1 + r]]     (owns slot_out when no expert is on the device)
  *     kept for the next graph (itself, or the combine): everything it received
  *   layer&lt;l&gt;_mlp_combine
- *     combine         slot_out in slot order + shared_out --&gt; mlp_out (the all-on-device order)
- *     mlp_residual    y += mlp_out
+ *     combine         slot_out in slot order + shared_out --&gt; mlp_out (the all-on-device order); y += mlp_out
  *     kept for the next layer: params, y, scale, cos/sin
  * </pre>
  *
@@ -86,8 +85,7 @@ public final class HostExpertGraphs {
         GraphBuilder f = new GraphBuilder(TaskName.combineGraph(layer), grids)
                 .consume(array(carried))
                 .uploadOnce(mlpOut);
-        moe.combine(f, sh, mlpOut, hidden);
-        AttentionTasks.residual(f, TaskName.Op.MLP_RESIDUAL, mlpOut, y, sh, hidden);
+        moe.combine(f, sh, mlpOut, y, hidden);
         this.combine = f.keepOnDevice(sh.params(), y, sh.scale(), sh.rope().cos(), sh.rope().sin())
                 .downloadOnDemand(mlpOut)
                 .build();

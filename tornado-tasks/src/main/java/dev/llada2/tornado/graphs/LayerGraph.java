@@ -18,8 +18,8 @@ import java.util.Optional;
  *
  * <pre>
  *   {@link AttentionTasks}: x --&gt; attn_out; y = x + attn_out; y --&gt; m (post-attention norm)
- *   {@link DenseMlpTasks} (dense layer) or {@link MoeTasks} (MoE layer): m --&gt; mlp_out
- *   mlp_residual: y += mlp_out
+ *   {@link DenseMlpTasks} (dense layer): m --&gt; mlp_out; mlp_residual: y += mlp_out
+ *   or {@link MoeTasks} (MoE layer): m --&gt; mlp_out, and y += mlp_out in its combine task
  * </pre>
  *
  * or, for a MoE layer with routed experts away from the device (host memory, other TornadoVM
@@ -72,25 +72,28 @@ public final class LayerGraph {
      * RoPE tables declared) and closes; the layer declares its weights, cache and scratch and, for
      * traces, attn_out, mlp_out and the router outputs as fetchable.
      *
-     * @param input the residual stream x entering the layer
+     * @param input   the residual stream x entering the layer
+     * @param scratch the stage's scratch, shared with the other whole layers ({@link LayerScratch#stage})
      */
-    static LayerGraph inGraph(LLaDA2Config c, LayerWeights w, SharedBuffers sh, FloatArray input, GraphBuilder b,
-                              long maxPartBytes) {
+    static LayerGraph inGraph(LLaDA2Config c, LayerWeights w, SharedBuffers sh, LayerScratch scratch,
+                              FloatArray input, GraphBuilder b, long maxPartBytes) {
         int layer = w.index();
         b.scope(TaskName.layerScope(layer));
-        AttentionTasks attention = new AttentionTasks(c, w, sh, input, b, maxPartBytes);
+        AttentionTasks attention = new AttentionTasks(c, w, sh, scratch, input, b, maxPartBytes);
         FloatArray mlpOut = sh.activations(c.hiddenSize());
         b.uploadOnce(mlpOut);
         Optional<MoeTasks> moe = switch (w.ffn()) {
             case DenseMlp dense -> {
-                DenseMlpTasks.add(b, dense.mlp(), attention.normed, mlpOut, sh, maxPartBytes,
+                DenseMlpTasks.add(b, dense.mlp(), attention.normed, mlpOut, sh, scratch, maxPartBytes,
                         TaskName.Op.MLP_GATE_UP, TaskName.Op.MLP_DOWN);
                 yield Optional.empty();
             }
-            case MoeWeights m -> Optional.of(new MoeTasks(c, layer, m, attention.normed, mlpOut, sh, b,
-                    maxPartBytes, null));
+            case MoeWeights m -> Optional.of(new MoeTasks(c, layer, m, attention.normed, mlpOut, attention.output, sh,
+                    scratch, b, maxPartBytes, null));
         };
-        AttentionTasks.residual(b, TaskName.Op.MLP_RESIDUAL, mlpOut, attention.output, sh, c.hiddenSize());
+        if (moe.isEmpty()) {
+            AttentionTasks.residual(b, TaskName.Op.MLP_RESIDUAL, mlpOut, attention.output, sh, c.hiddenSize());
+        }
         b.scope("").downloadOnDemand(attention.attnOut, mlpOut);
         moe.ifPresent(x -> b.downloadOnDemand(x.routerLogits(), x.topIdx(), x.topWeight()));
         return new LayerGraph(layer, List.of(), attention, mlpOut, moe, Optional.empty());
@@ -108,13 +111,14 @@ public final class LayerGraph {
                             long maxPartBytes, GridScheduler grids, boolean[] onHost) {
         int layer = w.index();
         MoeWeights m = (MoeWeights) w.ffn();
-        AttentionTasks tasks = new AttentionTasks(c, w, sh, input, attention, maxPartBytes);
+        LayerScratch own = LayerScratch.own(sh.paddedTokens());
+        AttentionTasks tasks = new AttentionTasks(c, w, sh, own, input, attention, maxPartBytes);
         FloatArray y = tasks.output;
         BuiltGraph first = attention.keepOnDevice(sh.params(), y, sh.scale(), sh.rope().cos(), sh.rope().sin(),
                 tasks.normed).downloadOnDemand(tasks.attnOut).build();
         GraphBuilder f = new GraphBuilder(TaskName.feedForwardGraph(layer), grids)
                 .consume(sh.params(), y, sh.scale(), sh.rope().cos(), sh.rope().sin(), tasks.normed);
-        MoeTasks moe = new MoeTasks(c, layer, m, tasks.normed, null, sh, f, maxPartBytes, onHost);
+        MoeTasks moe = new MoeTasks(c, layer, m, tasks.normed, null, null, sh, own, f, maxPartBytes, onHost);
         f.keepOnDevice(sh.params(), y, sh.scale(), sh.rope().cos(), sh.rope().sin());
         moe.sharedOut().ifPresent(f::keepOnDevice);
         if (moe.residentExperts()) {

@@ -22,7 +22,7 @@ import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
  *   group_slots, expert_gate_up[_pK], expert_down[_pK]  ({@link RoutedExpertTasks}) --&gt; slot_out [T k, H]
  *   shared_gate_up[_pK]  m, shared_experts.gate_proj/up_proj  --&gt; shared_h [T, inter_shared]
  *   shared_down[_pK]     shared_h, shared_experts.down_proj    --&gt; shared_out [T, H]
- *   combine              slot_out (slot order) + shared_out    --&gt; mlp_out [T, H]
+ *   combine              slot_out (slot order) + shared_out    --&gt; mlp_out [T, H]; y += mlp_out
  * </pre>
  *
  * The experts of each projection are stacked into as few device buffers as the device allows
@@ -48,11 +48,14 @@ public final class MoeTasks {
 
     /**
      * @param out    receives mlp_out; unused (may be null) when {@code onHost} is given
+     * @param residual the layer's residual stream y, to which mlp_out is added; unused (may be null) when
+     *               {@code onHost} is given
      * @param onHost per expert, whether it lives away from this device (host memory or another TornadoVM
      *               device); null = every expert on the device
+     * @param scratch the router's and the experts' working arrays, slot_out and shared_out
      */
-    MoeTasks(LLaDA2Config c, int layer, MoeWeights w, FloatArray m, FloatArray out, SharedBuffers sh,
-             GraphBuilder b, long maxPartBytes, boolean[] onHost) {
+    MoeTasks(LLaDA2Config c, int layer, MoeWeights w, FloatArray m, FloatArray out, FloatArray residual,
+             SharedBuffers sh, LayerScratch scratch, GraphBuilder b, long maxPartBytes, boolean[] onHost) {
         int experts = c.numExperts();
         int k = c.numExpertsPerTok();
         int hidden = c.hiddenSize();
@@ -66,11 +69,11 @@ public final class MoeTasks {
         routerLogits = sh.activations(experts);
         topIdx = new IntArray(maxT * k);
         topWeight = new FloatArray(maxT * k);
-        FloatArray scores = new FloatArray(maxT * 2 * experts);
-        FloatArray groupScore = new FloatArray(maxT * c.nGroup());
-        IntArray marks = new IntArray(maxT * (experts + c.nGroup()));
-        slotOut = new FloatArray(maxT * k * hidden);
-        sharedOut = w.shared().map(x -> sh.activations(hidden));
+        FloatArray scores = scratch.floats("scores", maxT * 2 * experts);
+        FloatArray groupScore = scratch.floats("group_score", maxT * c.nGroup());
+        IntArray marks = scratch.ints("marks", maxT * (experts + c.nGroup()));
+        slotOut = scratch.floats("slot_out", maxT * k * hidden);
+        sharedOut = w.shared().map(x -> scratch.activations("shared_out", hidden));
         b.uploadOnce(bias, routerLogits, topIdx, topWeight, scores, groupScore, marks);
         sharedOut.ifPresent(b::uploadOnce);
         b.uploadWeights(router);
@@ -85,12 +88,12 @@ public final class MoeTasks {
             // buffer that no task of its graph uses is never allocated, so slot_out is declared by the
             // graph that first writes it (HostExpertGraphs when every expert is elsewhere)
             RoutedExpertTasks.add(c, layer, w, ranges, b, m, topIdx, topWeight, sh.params(), sh.scale(), slotOut,
-                    maxT, maxPartBytes);
+                    maxT, maxPartBytes, scratch);
         }
-        w.shared().ifPresent(s -> DenseMlpTasks.add(b, s, m, sharedOut.get(), sh, maxPartBytes,
+        w.shared().ifPresent(s -> DenseMlpTasks.add(b, s, m, sharedOut.get(), sh, scratch, maxPartBytes,
                 TaskName.Op.SHARED_GATE_UP, TaskName.Op.SHARED_DOWN));
         if (onHost == null) {
-            combine(b, sh, out, hidden);
+            combine(b, sh, out, residual, hidden);
         }
     }
 
@@ -116,11 +119,14 @@ public final class MoeTasks {
         return ranges;
     }
 
-    /** {@code out = sum of slot_out in slot order + shared_out}, for the pass's tokens. */
-    void combine(GraphBuilder b, SharedBuffers sh, FloatArray out, int hidden) {
+    /**
+     * {@code out = sum of slot_out in slot order + shared_out}, and {@code residual += out} (the layer's
+     * residual add), for the pass's tokens.
+     */
+    void combine(GraphBuilder b, SharedBuffers sh, FloatArray out, FloatArray residual, int hidden) {
         TaskName t = b.task(TaskName.Op.COMBINE, Grids.items(sh.maxTokens() * hidden));
         b.add(createPackage(t.task(), MoeKernels::combine, b.context(), slotOut, sharedOut.orElse(slotOut),
-                sh.params(), out, hidden, topK, sharedOut.isPresent() ? 1 : 0), out);
+                sh.params(), out, residual, hidden, topK, sharedOut.isPresent() ? 1 : 0), out, residual);
     }
 
     /** Router logits {@code [T, experts]} of the last pass (traced as {@code router.layer{l}.logits}). */

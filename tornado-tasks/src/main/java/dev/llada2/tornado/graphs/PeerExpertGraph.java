@@ -77,7 +77,7 @@ public final class PeerExpertGraph {
                 .uploadEach(params, m, topIdx, topWeight, map)
                 .uploadOnce(scale, packed);
         RoutedExpertTasks.add(c, layer, w, ranges, b, m, topIdx, topWeight, params, scale, slotOut, maxTokens,
-                maxPartBytes);
+                maxPartBytes, LayerScratch.own(maxTokens));
         TaskName t = b.task(TaskName.Op.GATHER_ROWS, Grids.items(slots * hidden));
         b.add(createPackage(t.task(), HeadKernels::gatherRows, b.context(), slotOut, map, packed, hidden), packed);
         this.built = b.downloadOnDemand(packed).build();

@@ -44,10 +44,11 @@ final class RoutedExpertTasks {
      * @param params   {@link dev.llada2.tornado.kernels.ForwardParams#TOKENS} is the number of tokens
      *                 (rows of m, {@code topK} slots each)
      * @param maxTokens capacity in tokens of m, topIdx/topWeight ({@code topK} per token) and slotOut
+     * @param scratch   slots, counts and h
      */
     static void add(LLaDA2Config c, int layer, MoeWeights w, List<int[]> ranges, GraphBuilder b, FloatArray m,
                     IntArray topIdx, FloatArray topWeight, IntArray params, FloatArray scale, FloatArray slotOut,
-                    int maxTokens, long maxPartBytes) {
+                    int maxTokens, long maxPartBytes, LayerScratch scratch) {
         int experts = c.numExperts();
         int k = c.numExpertsPerTok();
         int hidden = c.hiddenSize();
@@ -65,9 +66,9 @@ final class RoutedExpertTasks {
                 DeviceMatrix.stack(prefix + "down_proj.weight", e.stream().map(MlpWeights::down).toList(),
                         maxPartBytes).kMajor()});
         }
-        IntArray slots = new IntArray(experts * maxTokens);
-        IntArray counts = new IntArray(experts);
-        FloatArray h = new FloatArray(maxTokens * k * inter);
+        IntArray slots = scratch.ints("slots", experts * maxTokens);
+        IntArray counts = scratch.ints("counts", experts);
+        FloatArray h = scratch.floats("expert_h", maxTokens * k * inter);
         b.uploadOnce(slots, counts, h, slotOut);
         for (DeviceMatrix[] st : stacks) {
             b.uploadWeights(st);

@@ -85,6 +85,7 @@ public final class StageGraphs {
             run.add(new Fragment(f, Optional.empty()));
         }
         FloatArray x = sh.hidden();
+        LayerScratch scratch = LayerScratch.stage(sh);
         for (int l = first; l < end; l++) {
             LayerWeights lw = w.layers().get(l);
             if (lw.ffn() instanceof MoeWeights && onHost[l] != null) {
@@ -99,7 +100,7 @@ public final class StageGraphs {
                 x = g.output();
             } else {
                 GraphBuilder f = s.fragment();
-                LayerGraph g = LayerGraph.inGraph(c, lw, sh, x, f, maxPartBytes);
+                LayerGraph g = LayerGraph.inGraph(c, lw, sh, scratch, x, f, maxPartBytes);
                 run.add(new Fragment(f, Optional.of(g)));
                 x = g.output();
             }

@@ -411,12 +411,14 @@ public final class MoeKernels {
     }
     /**
      * {@code out[t][d] = sum_j slotOut[t * topK + j][d] (j in order) + shared[t][d]} (the shared term
-     * only when {@code hasShared == 1}; {@code shared} is then any array and never read).
+     * only when {@code hasShared == 1}; {@code shared} is then any array and never read), and the
+     * residual connection after the feed-forward, {@code residual[t][d] += out[t][d]} (one task
+     * instead of a combine and an add: a task less per layer in TornadoVM's per-graph budget).
      *
      * <p>Grid: {@code maxTokens * hidden} work-items rounded up to the local size, one element each.
      */
     public static void combine(KernelContext context, FloatArray slotOut, FloatArray shared, IntArray params,
-                               FloatArray out, int hidden, int topK, int hasShared) {
+                               FloatArray out, FloatArray residual, int hidden, int topK, int hasShared) {
         int i = context.globalIdx;
         if (i < params.get(ForwardParams.TOKENS) * hidden) {
             int t = i / hidden;
@@ -429,6 +431,7 @@ public final class MoeKernels {
                 acc += shared.get(i);
             }
             out.set(i, acc);
+            residual.set(i, residual.get(i) + acc);
         }
     }
 

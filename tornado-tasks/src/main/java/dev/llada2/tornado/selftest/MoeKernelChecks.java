@@ -135,10 +135,15 @@ final class MoeKernelChecks {
         FloatArray h = new FloatArray(slots * inter);
         FloatArray slotOut = new FloatArray(slots * hidden);
         FloatArray out = new FloatArray(TOKENS * hidden);
+        float[] residual = new float[TOKENS * hidden];
+        for (int i = 0; i < residual.length; i++) {
+            residual[i] = (float) Math.sin(0.37 * i);
+        }
+        FloatArray dResidual = device(residual, residual.length);
 
         var check = s.graph("moe");
         GraphBuilder b = check.builder().uploadOnce(params, dLogits, dBias, dm, dShared, scale, scores, groupScore,
-                marks, topIdx, topW, slotList, counts, h, slotOut, out);
+                marks, topIdx, topW, slotList, counts, h, slotOut, out, dResidual);
         var t1 = b.task(Op.ROUTER_SELECT, Grids.items(TOKENS));
         b.add(createPackage(t1.task(), MoeKernels::routerSelect, new KernelContext(), dLogits, dBias, params, scores,
                 groupScore, marks, topIdx, topW, e, k, c.nGroup(), c.topkGroup(), c.routedScalingFactor()), scores, groupScore, marks, topIdx, topW);
@@ -159,9 +164,9 @@ final class MoeKernelChecks {
                     topW, scale, slotOut, d.firstUnit(hidden), d.rows(), hidden, inter, TOKENS, dDown.format()), slotOut);
         }
         var t5 = b.task(Op.COMBINE, Grids.items(TOKENS * hidden));
-        b.add(createPackage(t5.task(), MoeKernels::combine, new KernelContext(), slotOut, dShared, params, out, hidden,
-                k, 1), out);
-        b.downloadEach(topIdx, topW, slotList, counts, slotOut, out);
+        b.add(createPackage(t5.task(), MoeKernels::combine, new KernelContext(), slotOut, dShared, params, out,
+                dResidual, hidden, k, 1), out, dResidual);
+        b.downloadEach(topIdx, topW, slotList, counts, slotOut, out, dResidual);
         check.run();
 
         int[] wantIdx = new int[slots];
@@ -208,7 +213,12 @@ final class MoeKernelChecks {
             }
         }
         VectorOps.add(shared, 0, wantOut, 0, wantOut.length);
-        rows.add(row("MoeKernels.combine", SelfTestSupport.maxAbsDiff(wantOut, out, wantOut.length),
-                1e-5 * Math.max(1, maxAbs(wantOut)), TOKENS + " tokens, slot order, plus the shared expert"));
+        float[] wantResidual = residual.clone();
+        VectorOps.add(wantOut, 0, wantResidual, 0, wantResidual.length);
+        float error = Math.max(SelfTestSupport.maxAbsDiff(wantOut, out, wantOut.length),
+                SelfTestSupport.maxAbsDiff(wantResidual, dResidual, wantResidual.length));
+        float bound = Math.max(1, Math.max(maxAbs(wantOut), maxAbs(wantResidual)));
+        rows.add(row("MoeKernels.combine", error, 1e-5 * bound,
+                TOKENS + " tokens, slot order, plus the shared expert; residual += the sum"));
     }
 }
