@@ -167,6 +167,11 @@ public final class WeightDecode {
         return elements;
     }
 
+    /** 16-bit words that hold {@code elements} elements (whole blocks for a block format; kernel code). */
+    public static int words(int elements, int format) {
+        return elements / blockElements(format) * blockWords(format);
+    }
+
     /** 16-bit words per block of a format code (per element for BF16/F16/F32). */
     public static int blockWords(int format) {
         int words = 1;

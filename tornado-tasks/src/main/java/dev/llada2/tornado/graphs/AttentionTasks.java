@@ -60,8 +60,8 @@ final class AttentionTasks {
         FloatArray qkNorm = new FloatArray(2 * hd);
         att.queryNorm().ifPresent(qn -> copy(qn, qkNorm, 0));
         att.keyNorm().ifPresent(kn -> copy(kn, qkNorm, hd));
-        DeviceMatrix qkvW = DeviceMatrix.upload(att.qkv(), maxPartBytes);
-        DeviceMatrix denseW = DeviceMatrix.upload(att.dense(), maxPartBytes);
+        DeviceMatrix qkvW = MatMulTasks.upload(att.qkv(), maxPartBytes);
+        DeviceMatrix denseW = MatMulTasks.upload(att.dense(), maxPartBytes);
         FloatArray a = scratch.activations("a", hidden);
         FloatArray qkv = scratch.activations("qkv", rows);
         FloatArray q = scratch.activations("q", qDim);

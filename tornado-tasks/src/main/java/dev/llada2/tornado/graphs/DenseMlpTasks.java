@@ -24,18 +24,17 @@ final class DenseMlpTasks {
     /** Declares the weights and scratch (h); the caller has declared {@code m} and {@code out}. */
     static void add(GraphBuilder b, MlpWeights w, FloatArray m, FloatArray out, SharedBuffers sh, LayerScratch scratch,
                     long maxPartBytes, TaskName.Op gateUpOp, TaskName.Op downOp) {
-        DeviceMatrix gate = DeviceMatrix.upload(w.gate(), maxPartBytes);
-        DeviceMatrix up = DeviceMatrix.upload(w.up(), maxPartBytes);
-        DeviceMatrix down = DeviceMatrix.upload(w.down(), maxPartBytes);
+        DeviceMatrix gate = MatMulTasks.upload(w.gate(), maxPartBytes);
+        DeviceMatrix up = MatMulTasks.upload(w.up(), maxPartBytes);
+        DeviceMatrix down = MatMulTasks.upload(w.down(), maxPartBytes);
         int inter = w.intermediate();
         FloatArray h = scratch.activations(gateUpOp.name(), inter);
         b.uploadOnce(h);
         b.uploadWeights(gate, up, down);
-        int threads = Grids.matmulThreads(gate.cols());
         for (int p = 0; p < gate.parts().size(); p++) {
             DeviceMatrix.Part g = gate.parts().get(p);
             DeviceMatrix.Part u = up.parts().get(p);
-            TaskName t = b.task(gateUpOp, p, Grids.groups(g.rows(), threads));
+            TaskName t = b.task(gateUpOp, p, Grids.matmulGroups(g.rows()));
             b.add(createPackage(t.task(), MatMulKernels::gateUpSwiGlu, b.context(), g.words(), u.words(), m,
                     sh.params(), sh.scale(), h, gate.cols(), gate.format(), inter, g.firstRow()), h);
         }

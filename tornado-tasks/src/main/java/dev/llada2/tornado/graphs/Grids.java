@@ -26,8 +26,6 @@ public final class Grids {
 
     /** Local size of one-item-per-unit kernels. */
     public static final int ITEM_LOCAL = 64;
-    /** Threads per row of a matmul (capped by the row length, rounded to a power of two). */
-    public static final int MATMUL_THREADS = 128;
     /** Vocabulary entries reduced by one work-group of the greedy head. */
     public static final int GREEDY_CHUNK = 4096;
     /** Threads per work-group of the device profiler's streaming read. */
@@ -62,9 +60,12 @@ public final class Grids {
         return g;
     }
 
-    /** Threads per row for a matmul over rows of {@code cols} elements. */
-    public static int matmulThreads(int cols) {
-        return Math.min(Math.min(MATMUL_THREADS, MatMulKernels.MAX_THREADS), powerOfTwoAtLeast(cols));
+    /**
+     * The dense products over a weight part of {@code partRows} rows: a work-group of
+     * {@link MatMulKernels#THREADS} threads per slice of {@link MatMulKernels#ROWS} rows.
+     */
+    public static WorkerGrid matmulGroups(int partRows) {
+        return groups((partRows + MatMulKernels.ROWS - 1) / MatMulKernels.ROWS, MatMulKernels.THREADS);
     }
 
     /** Threads per row of an RMSNorm over {@code width} elements. */

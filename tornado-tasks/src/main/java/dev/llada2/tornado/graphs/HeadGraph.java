@@ -44,7 +44,10 @@ public final class HeadGraph {
     private final FloatArray finalHidden;
     private final int maxRows;
 
-    /** @param residual the last layer's output */
+    /**
+     * @param lmHead   the LM head in the dense kernels' layout ({@link MatMulTasks#upload})
+     * @param residual the last layer's output
+     */
     public HeadGraph(LLaDA2Config c, float[] finalNorm, DeviceMatrix lmHead, SharedBuffers sh, FloatArray residual,
                      int maxRows, GridScheduler grids) {
         this.maxRows = maxRows;

@@ -64,7 +64,7 @@ public final class MoeTasks {
         this.topK = k;
         List<int[]> ranges = residentRanges(onHost, experts);
         this.residentExperts = !ranges.isEmpty();
-        DeviceMatrix router = DeviceMatrix.upload(w.router(), maxPartBytes);
+        DeviceMatrix router = MatMulTasks.upload(w.router(), maxPartBytes);
         FloatArray bias = FloatArray.fromArray(w.expertBias());
         routerLogits = sh.activations(experts);
         topIdx = new IntArray(maxT * k);

@@ -107,7 +107,7 @@ public final class StageGraphs {
         }
         s.pack(run);
         if (withHead) {
-            HeadGraph h = new HeadGraph(c, w.finalNorm(), DeviceMatrix.upload(w.lmHead(), maxPartBytes), sh,
+            HeadGraph h = new HeadGraph(c, w.finalNorm(), MatMulTasks.upload(w.lmHead(), maxPartBytes), sh,
                     s.residual, headRows, grids);
             s.head = Optional.of(h);
             s.graphs.add(h.built());

@@ -189,7 +189,7 @@ final class DenseKernelChecks {
     KernelCheck matmul(DType dtype, int parts, int rows, int cols) {
         String name = "MatMulKernels.matmul (" + dtype + (parts > 1 ? ", " + parts + " parts)" : ")");
         Matrix m = s.matrix("w", rows, cols, dtype, 1.0 / Math.sqrt(cols));
-        DeviceMatrix dm = DeviceMatrix.upload(m, m.bytes() / parts + 1);
+        DeviceMatrix dm = MatMulTasks.upload(m, m.bytes() / parts + 1);
         int padded = Grids.paddedTokens(TOKENS);
         float[] xs = s.floats(TOKENS * cols, 1.0);
         IntArray params = params(TOKENS, 0, 0, new int[0], TOKENS);
@@ -205,7 +205,7 @@ final class DenseKernelChecks {
         MatMul.rows(m, 0, rows, xs, TOKENS, want, rows, 0);
         float tol = (float) (RELATIVE * Math.max(1, maxAbs(want)));
         return row(name, maxAbsDiff(want, y, want.length), tol, TOKENS + " tokens x " + rows + " x " + cols + ", "
-                + dm.parts().size() + " part(s), " + Grids.matmulThreads(cols) + " threads/row");
+                + dm.parts().size() + " part(s), k-major");
     }
 
     /** The fused SwiGLU gate/up product of {@code 24 x cols} weights in {@code dtype}. */
@@ -213,8 +213,8 @@ final class DenseKernelChecks {
         int rows = 24;
         Matrix gate = s.matrix("gate", rows, cols, dtype, 1.0 / Math.sqrt(cols));
         Matrix up = s.matrix("up", rows, cols, dtype, 1.0 / Math.sqrt(cols));
-        DeviceMatrix dg = DeviceMatrix.upload(gate, Long.MAX_VALUE);
-        DeviceMatrix du = DeviceMatrix.upload(up, Long.MAX_VALUE);
+        DeviceMatrix dg = MatMulTasks.upload(gate, Long.MAX_VALUE);
+        DeviceMatrix du = MatMulTasks.upload(up, Long.MAX_VALUE);
         int padded = Grids.paddedTokens(TOKENS);
         float[] xs = s.floats(TOKENS * cols, 1.0);
         IntArray params = params(TOKENS, 0, 0, new int[0], TOKENS);
@@ -224,8 +224,7 @@ final class DenseKernelChecks {
         var c = s.graph("gateUpSwiGlu");
         GraphBuilder b = c.builder().uploadOnce(params, x, scale, dg.parts().getFirst().words(),
                 du.parts().getFirst().words());
-        int threads = Grids.matmulThreads(cols);
-        var t = b.task(Op.MLP_GATE_UP, Grids.groups(rows, threads));
+        var t = b.task(Op.MLP_GATE_UP, Grids.matmulGroups(rows));
         b.add(createPackage(t.task(), MatMulKernels::gateUpSwiGlu, new KernelContext(), dg.parts().getFirst().words(),
                 du.parts().getFirst().words(), x, params, scale, h, cols, dg.format(), rows, 0), h);
         b.downloadEach(h);

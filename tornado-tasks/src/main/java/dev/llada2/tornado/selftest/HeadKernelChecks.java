@@ -62,7 +62,7 @@ final class HeadKernelChecks {
     private KernelCheck logits() {
         int hidden = 64;
         Matrix head = s.matrix("lm_head", VOCAB, hidden, DType.BF16, 1.0 / Math.sqrt(hidden));
-        DeviceMatrix dm = DeviceMatrix.upload(head, head.bytes() / 2 + 1);
+        DeviceMatrix dm = MatMulTasks.upload(head, head.bytes() / 2 + 1);
         float[] fh = s.floats(TOKENS * hidden, 1.0);
         IntArray rows = headRows();
         FloatArray dFh = device(fh, fh.length);
