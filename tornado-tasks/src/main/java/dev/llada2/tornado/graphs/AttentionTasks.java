@@ -91,7 +91,8 @@ final class AttentionTasks {
         b.add(createPackage(t.task(), RopeKernels::qkNormRope, b.context(), qkv, qkNorm, sh.rope().cos(),
                 sh.rope().sin(), sh.params(), q, keys, values, c.numAttentionHeads(), c.numKeyValueHeads(), hd,
                 sh.rope().half(), att.queryNorm().isPresent() ? 1 : 0, eps), q, keys, values);
-        t = b.task(TaskName.Op.ATTENTION, Grids.groups(maxT * c.numAttentionHeads(), threads));
+        t = b.task(TaskName.Op.ATTENTION, Grids.attentionGroups(maxT, c.numAttentionHeads(), c.numKeyValueHeads(),
+                hd));
         b.add(createPackage(t.task(), AttentionKernels::attention, b.context(), q, keys, values, sh.params(),
                 context, c.numAttentionHeads(), c.numKeyValueHeads(), hd, (float) Math.pow(hd, -0.5)), context);
         MatMulTasks.add(b, TaskName.Op.ATTENTION_OUT, denseW, context, sh.params(), sh.scale(), attnOut);

@@ -1,5 +1,6 @@
 package dev.llada2.tornado.graphs;
 
+import dev.llada2.tornado.kernels.AttentionKernels;
 import dev.llada2.tornado.kernels.HeadKernels;
 import dev.llada2.tornado.kernels.MatMulKernels;
 import dev.llada2.tornado.kernels.MoeKernels;
@@ -80,6 +81,17 @@ public final class Grids {
                     + RopeKernels.MAX_HEAD_DIM);
         }
         return powerOfTwoAtLeast(headDim);
+    }
+
+    /**
+     * Attention over passes of up to {@code maxTokens} tokens: per KV head, a work-group of
+     * {@link #headThreads} threads per {@link AttentionKernels#QUERIES} of its queries (query heads
+     * reading it x tokens).
+     */
+    public static WorkerGrid attentionGroups(int maxTokens, int heads, int kvHeads, int headDim) {
+        int queries = maxTokens * (heads / kvHeads);
+        return groups(kvHeads * ((queries + AttentionKernels.QUERIES - 1) / AttentionKernels.QUERIES),
+                headThreads(headDim));
     }
 
     /** Threads per vocabulary chunk of the greedy head. */

@@ -17,23 +17,35 @@ public final class AttentionKernels {
 
     /** Largest head dimension (and work-group size) the local arrays hold. */
     public static final int MAX_HEAD_DIM = 256;
-    /** Keys scored per round; longer prefixes are processed in rounds with a running softmax. */
-    public static final int KEY_CHUNK = 512;
+    /** Queries (query heads of one KV head x tokens) that share each staged key/value chunk. */
+    public static final int QUERIES = 8;
+    /** Keys (and values) staged in local memory per round. */
+    public static final int KEY_CHUNK = 16;
+    /** Row stride of the staged keys: one more than the largest head, so that rows fall in different banks. */
+    private static final int K_STRIDE = MAX_HEAD_DIM + 1;
 
     private AttentionKernels() {
     }
 
     /**
-     * One work-group per (token, query head). In each round of up to {@value #KEY_CHUNK} keys the
-     * threads score one key each ({@code q . k / sqrt(headDim)}, keys strided over the threads) into
-     * local memory, reduce the round's maximum, turn the scores into {@code exp(s - max)}, and then
-     * thread {@code d < headDim} accumulates output element {@code d}; the sum and output of earlier
-     * rounds are rescaled by {@code exp(oldMax - newMax)} (an online softmax, equal to the two-pass
-     * softmax of the twin up to rounding).
+     * One work-group per (KV head, slice of {@value #QUERIES} queries): the queries of a KV head are
+     * numbered {@code f = t * (heads / kvHeads) + hh} over the pass's tokens {@code t} and the query
+     * heads {@code hh} that read it, and slice {@code g / kvHeads} of KV head {@code g % kvHeads}
+     * takes {@code f} in {@code [slice * QUERIES, (slice + 1) * QUERIES)} (on LLaDA2 mini, 4 query
+     * heads of each of 2 tokens). The group stages its queries in local memory once; then, per round
+     * of {@value #KEY_CHUNK} keys up to the largest key limit of its queries, it copies the keys and
+     * values of the round into local memory (whole rows: coalesced loads, each read once for all the
+     * group's queries), scores every (query, key) pair ({@code q . k / sqrt(headDim)}, keys past a
+     * query's limit masked), and updates per query a running maximum and sum (an online softmax:
+     * earlier rounds rescaled by {@code exp(oldMax - newMax)}, equal to the twin's two-pass softmax up
+     * to rounding); thread {@code d < headDim} keeps output element {@code d} of every query of the
+     * group in a private array of {@value #QUERIES} accumulators.
      *
-     * <p>Grid: {@code maxTokens * heads x L} work-items, local size {@code L} = the smallest power of
-     * two {@code >= headDim}. Work per thread: {@code keys / L} dot products of {@code headDim}, and
-     * {@code keys} multiply-adds for its output element.
+     * <p>Grid: {@code kvHeads * ceil(maxTokens * heads / kvHeads / QUERIES) x L} work-items, local
+     * size {@code L} = the smallest power of two {@code >= headDim}. Work per round and thread:
+     * {@code KEY_CHUNK * headDim / L} staged elements of keys and of values,
+     * {@code QUERIES * KEY_CHUNK / L} dot products of {@code headDim}, {@code QUERIES * KEY_CHUNK}
+     * multiply-adds for its output elements; four barriers.
      *
      * @param q   queries {@code [tokens, heads * headDim]}
      * @param out receives the attention context {@code [tokens, heads * headDim]}
@@ -41,72 +53,121 @@ public final class AttentionKernels {
     public static void attention(KernelContext context, FloatArray q, FloatArray keys, FloatArray values,
                                  IntArray params, FloatArray out, int heads, int kvHeads, int headDim,
                                  float scale) {
-        int group = context.groupIdx;
         int lid = context.localIdx;
         int threads = context.localGroupSizeX;
-        float[] query = context.allocateFloatLocalArray(MAX_HEAD_DIM);
-        float[] scores = context.allocateFloatLocalArray(KEY_CHUNK);
-        float[] partial = context.allocateFloatLocalArray(MAX_HEAD_DIM);
-        int t = group / heads;
-        int h = group - t * heads;
+        float[] qs = context.allocateFloatLocalArray(QUERIES * MAX_HEAD_DIM);
+        float[] ks = context.allocateFloatLocalArray(KEY_CHUNK * K_STRIDE);
+        float[] vs = context.allocateFloatLocalArray(KEY_CHUNK * MAX_HEAD_DIM);
+        float[] ps = context.allocateFloatLocalArray(QUERIES * KEY_CHUNK);
+        float[] qMax = context.allocateFloatLocalArray(QUERIES);
+        float[] qSum = context.allocateFloatLocalArray(QUERIES);
+        float[] qCorrection = context.allocateFloatLocalArray(QUERIES);
+        int[] qLimit = context.allocateIntLocalArray(QUERIES);
+        float[] acc = new float[QUERIES];
+        int kv = context.groupIdx - (context.groupIdx / kvHeads) * kvHeads;
+        int first = (context.groupIdx / kvHeads) * QUERIES;
+        int perKv = heads / kvHeads;
         int tokens = params.get(ForwardParams.TOKENS);
-        if (t < tokens) {
-            int start = params.get(ForwardParams.START);
-            int limit = ForwardParams.keyLimit(start + t, start + tokens, params.get(ForwardParams.BLOCK));
-            int kvDim = kvHeads * headDim;
-            int kvOffset = (h / (heads / kvHeads)) * headDim;
-            int qOffset = t * heads * headDim + h * headDim;
-            for (int d = lid; d < headDim; d += threads) {
-                query[d] = q.get(qOffset + d);
+        int start = params.get(ForwardParams.START);
+        int block = params.get(ForwardParams.BLOCK);
+        int kvDim = kvHeads * headDim;
+        int kvOffset = kv * headDim;
+        for (int e = lid; e < QUERIES * headDim; e += threads) {
+            int i = e / headDim;
+            int d = e - i * headDim;
+            int f = first + i;
+            int t = f / perKv;
+            float v = 0f;
+            if (t < tokens) {
+                v = q.get(t * heads * headDim + (kv * perKv + f - t * perKv) * headDim + d);
+            }
+            qs[i * MAX_HEAD_DIM + d] = v;
+        }
+        if (lid < QUERIES) {
+            int t = (first + lid) / perKv;
+            qLimit[lid] = t < tokens ? ForwardParams.keyLimit(start + t, start + tokens, block) : 0;
+            qMax[lid] = Float.NEGATIVE_INFINITY;
+            qSum[lid] = 0f;
+        }
+        for (int i = 0; i < QUERIES; i++) {
+            acc[i] = 0f;
+        }
+        context.localBarrier();
+        int limit = 0;
+        for (int i = 0; i < QUERIES; i++) {
+            limit = TornadoMath.max(limit, qLimit[i]);
+        }
+        for (int c0 = 0; c0 < limit; c0 += KEY_CHUNK) {
+            for (int e = lid; e < KEY_CHUNK * headDim; e += threads) {
+                int j = e / headDim;
+                int d = e - j * headDim;
+                float kValue = 0f;
+                float vValue = 0f;
+                if (c0 + j < limit) {
+                    kValue = keys.get((c0 + j) * kvDim + kvOffset + d);
+                    vValue = values.get((c0 + j) * kvDim + kvOffset + d);
+                }
+                ks[j * K_STRIDE + d] = kValue;
+                vs[j * MAX_HEAD_DIM + d] = vValue;
             }
             context.localBarrier();
-            float max = Float.NEGATIVE_INFINITY;
-            float sum = 0f;
-            float acc = 0f;
-            for (int c0 = 0; c0 < limit; c0 += KEY_CHUNK) {
-                int n = limit - c0 < KEY_CHUNK ? limit - c0 : KEY_CHUNK;
-                float localMax = Float.NEGATIVE_INFINITY;
-                for (int j = lid; j < n; j += threads) {
-                    int kBase = (c0 + j) * kvDim + kvOffset;
-                    float s = 0f;
+            for (int e = lid; e < QUERIES * KEY_CHUNK; e += threads) {
+                int i = e / KEY_CHUNK;
+                int j = e - i * KEY_CHUNK;
+                float s = Float.NEGATIVE_INFINITY;
+                if (c0 + j < qLimit[i]) {
+                    float dot = 0f;
                     for (int d = 0; d < headDim; d++) {
-                        s += query[d] * keys.get(kBase + d);
+                        dot += qs[i * MAX_HEAD_DIM + d] * ks[j * K_STRIDE + d];
                     }
-                    s = s * scale;
-                    scores[j] = s;
-                    localMax = TornadoMath.max(localMax, s);
+                    s = dot * scale;
                 }
-                partial[lid] = localMax;
-                context.localBarrier();
-                for (int stride = threads / 2; stride > 0; stride >>= 1) {
-                    if (lid < stride) {
-                        partial[lid] = TornadoMath.max(partial[lid], partial[lid + stride]);
-                    }
-                    context.localBarrier();
-                }
-                float newMax = TornadoMath.max(max, partial[0]);
-                context.localBarrier();
-                for (int j = lid; j < n; j += threads) {
-                    scores[j] = TornadoMath.exp(scores[j] - newMax);
-                }
-                context.localBarrier();
-                float correction = TornadoMath.exp(max - newMax);
-                float roundSum = 0f;
-                float roundAcc = 0f;
-                for (int j = 0; j < n; j++) {
-                    float p = scores[j];
-                    roundSum += p;
-                    if (lid < headDim) {
-                        roundAcc += p * values.get((c0 + j) * kvDim + kvOffset + lid);
-                    }
-                }
-                sum = sum * correction + roundSum;
-                acc = acc * correction + roundAcc;
-                max = newMax;
-                context.localBarrier();
+                ps[e] = s;
             }
+            context.localBarrier();
+            if (lid < QUERIES) {
+                float old = qMax[lid];
+                float m = old;
+                for (int j = 0; j < KEY_CHUNK; j++) {
+                    m = TornadoMath.max(m, ps[lid * KEY_CHUNK + j]);
+                }
+                float correction = 1f;
+                float sum = 0f;
+                if (m != Float.NEGATIVE_INFINITY) {
+                    correction = TornadoMath.exp(old - m);
+                    for (int j = 0; j < KEY_CHUNK; j++) {
+                        float p = TornadoMath.exp(ps[lid * KEY_CHUNK + j] - m);
+                        ps[lid * KEY_CHUNK + j] = p;
+                        sum += p;
+                    }
+                } else {
+                    for (int j = 0; j < KEY_CHUNK; j++) {
+                        ps[lid * KEY_CHUNK + j] = 0f;
+                    }
+                }
+                qSum[lid] = qSum[lid] * correction + sum;
+                qCorrection[lid] = correction;
+                qMax[lid] = m;
+            }
+            context.localBarrier();
             if (lid < headDim) {
-                out.set(qOffset + lid, acc / sum);
+                for (int i = 0; i < QUERIES; i++) {
+                    float a = acc[i] * qCorrection[i];
+                    for (int j = 0; j < KEY_CHUNK; j++) {
+                        a += ps[i * KEY_CHUNK + j] * vs[j * MAX_HEAD_DIM + lid];
+                    }
+                    acc[i] = a;
+                }
+            }
+            context.localBarrier();
+        }
+        if (lid < headDim) {
+            for (int i = 0; i < QUERIES; i++) {
+                int f = first + i;
+                int t = f / perKv;
+                if (t < tokens) {
+                    out.set(t * heads * headDim + (kv * perKv + f - t * perKv) * headDim + lid, acc[i] / qSum[i]);
+                }
             }
         }
     }
