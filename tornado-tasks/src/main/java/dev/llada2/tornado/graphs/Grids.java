@@ -14,8 +14,9 @@ import uk.ac.manchester.tornado.api.WorkerGrid1D;
  * Every work-group size and grid shape of the backend, in one place. All kernels use 1-D grids of
  * one of two shapes:
  * <ul>
- *   <li>{@link #groups}: one work-group of {@code L} threads per unit of work (an output row, a
- *       (token, head) pair, a vocabulary chunk); global size {@code units * L};</li>
+ *   <li>{@link #groups}: one work-group of {@code L} threads per unit of work (a token row, a slice
+ *       of output rows, a (token, head) pair, a (KV head, slice of queries), a vocabulary chunk);
+ *       global size {@code units * L};</li>
  *   <li>{@link #items}: one work-item per unit (an element, a token, an expert), rounded up to
  *       {@value #ITEM_LOCAL}; kernels ignore the surplus;</li>
  * </ul>
