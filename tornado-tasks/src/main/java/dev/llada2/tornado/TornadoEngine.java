@@ -140,14 +140,15 @@ public final class TornadoEngine implements Engine {
     }
 
     /**
-     * One pass of one token with a one-row greedy head: TornadoVM JIT-compiles every kernel, uploads
+     * One pass of one token with a greedy head on {@code headRows + 1} rows (all the token's), so that
+     * the head runs twice and every graph of the plans once: TornadoVM JIT-compiles every kernel, uploads
      * every weight and buffer ({@code FIRST_EXECUTION}) and runs each kernel once, so the first real
      * forward is not slower than the rest; the graphs of experts on other TornadoVM devices that the
      * token did not reach run once without tokens. Leaves the cache empty (the position-0 keys it wrote are
      * overwritten).
      */
     private void warmUp() {
-        run(new int[] {0}, 0, 0, new int[] {0}, true, TraceSink.NONE);
+        run(new int[] {0}, 0, 0, new int[options.headRows() + 1], true, TraceSink.NONE);
         hostExperts.warmUpPeers();
         cacheLength = 0;
     }
@@ -193,21 +194,26 @@ public final class TornadoEngine implements Engine {
         int[] argmax = new int[rows.length];
         float[] confidence = new float[rows.length];
         float[][] logits = new float[rows.length][];
+        HeadGraph head = stages.getLast().head().orElseThrow();
         for (int[] pass : passes.ranges()) {
             int from = pass[0];
             int to = pass[1];
             for (Stage s : stages) {
                 s.shared().setPass(ids, from, to, start + from, block);
             }
-            runLayers(to - from, trace);
             List<Integer> inPass = new ArrayList<>();
             for (int i = 0; i < rows.length; i++) {
                 if (rows[i] >= from && rows[i] < to) {
                     inPass.add(i);
                 }
             }
-            if (!inPass.isEmpty() || trace.enabled()) {
-                runHead(inPass, rows, from, to - from, greedy, argmax, confidence, logits, trace);
+            int[] local = inPass.stream().mapToInt(i -> rows[i] - from).toArray();
+            // the head's first chunk may run in the last layers' graph: its rows (maybe none) go up with it
+            head.setRows(local, 0, Math.min(local.length, head.maxRows()));
+            TornadoExecutionResult last = runLayers(to - from, trace);
+            if (local.length > 0 || trace.enabled()) {
+                runHead(head.inLayerGraph() ? last : null, inPass, local, to - from, greedy, argmax, confidence,
+                        logits, trace);
             }
         }
         return greedy ? new ForwardResult(argmax, confidence, null) : new ForwardResult(null, null, logits);
@@ -217,12 +223,14 @@ public final class TornadoEngine implements Engine {
      * Embedding and every layer of every stage, handing the residual stream from stage to stage. A
      * stage's graph holds its embedding and its whole layers, so it runs once; a trace fetches each
      * layer's tensors after it (every layer has its own output buffers), before the next graph runs.
+     *
+     * @return the result of the graph executed last (the last stage's last layers)
      */
-    private void runLayers(int tokens, TraceSink trace) {
+    private TornadoExecutionResult runLayers(int tokens, TraceSink trace) {
         int h = c.hiddenSize();
+        TornadoExecutionResult last = null;
         for (int si = 0; si < stages.size(); si++) {
             Stage s = stages.get(si);
-            TornadoExecutionResult last = null;
             if (s.hasEmbedding()) {
                 last = s.runEmbedding();
                 if (trace.enabled()) {
@@ -260,6 +268,7 @@ public final class TornadoEngine implements Engine {
                 stats.addHandoff(4L * tokens * h);
             }
         }
+        return last;
     }
 
     /**
@@ -277,18 +286,24 @@ public final class TornadoEngine implements Engine {
         });
     }
 
-    /** The head on the requested rows of this pass, {@code headRows} at a time. */
-    private void runHead(List<Integer> inPass, int[] rows, int from, int tokens, boolean greedy, int[] argmax,
-                         float[] confidence, float[][] logits, TraceSink trace) {
+    /**
+     * The head's results for the requested rows of this pass ({@code local}: relative to the pass),
+     * {@code headRows} at a time: the first chunk from {@code first} (the last layers' graph that ran
+     * it) or from the head's own graph (run here, with the rows set before the layers ran), each further
+     * chunk from another execution of the stage's last graph. {@code final_hidden} is traced from the
+     * first chunk's graph, before any other runs (TornadoVM fetches from the graph executed last).
+     */
+    private void runHead(TornadoExecutionResult first, List<Integer> inPass, int[] local, int tokens, boolean greedy,
+                         int[] argmax, float[] confidence, float[][] logits, TraceSink trace) {
         Stage last = stages.getLast();
         HeadGraph head = last.head().orElseThrow();
-        int[] local = inPass.stream().mapToInt(i -> rows[i] - from).toArray();
-        int vocab = c.vocabSize();
-        TornadoExecutionResult r = null;
-        for (int k = 0; k < local.length || r == null; k += head.maxRows()) {
+        TornadoExecutionResult r = first != null ? first : last.runHead();
+        if (trace.enabled()) {
+            int h = c.hiddenSize();
+            trace.floats("final_hidden", last.plan().fetch(r, head.finalHidden(), tokens * h), tokens, h);
+        }
+        for (int k = 0; ; ) {
             int end = Math.min(local.length, k + head.maxRows());
-            head.setRows(local, k, end);
-            r = last.runHead();
             int n = end - k;
             if (greedy) {
                 int[] tok = last.plan().fetch(r, head.tokens(), n);
@@ -298,15 +313,18 @@ public final class TornadoEngine implements Engine {
                     confidence[inPass.get(k + j)] = conf[j];
                 }
             } else if (n > 0) {
+                int vocab = c.vocabSize();
                 float[] flat = last.plan().fetch(r, head.logits(), n * vocab);
                 for (int j = 0; j < n; j++) {
                     logits[inPass.get(k + j)] = java.util.Arrays.copyOfRange(flat, j * vocab, (j + 1) * vocab);
                 }
             }
-        }
-        if (trace.enabled()) {
-            int h = c.hiddenSize();
-            trace.floats("final_hidden", last.plan().fetch(r, head.finalHidden(), tokens * h), tokens, h);
+            k = end;
+            if (k >= local.length) {
+                return;
+            }
+            head.setRows(local, k, Math.min(local.length, k + head.maxRows()));
+            r = last.runHead();
         }
     }
 

@@ -46,8 +46,11 @@ import java.util.Optional;
  */
 public final class StageGraphs {
 
-    /** The embedding's or a whole layer's tasks, waiting for their graph. */
-    private record Fragment(GraphBuilder tasks, Optional<LayerGraph> layer) {
+    /** The embedding's, a whole layer's or the head's ({@code head}) tasks, waiting for their graph. */
+    private record Fragment(GraphBuilder tasks, Optional<LayerGraph> layer, boolean head) {
+        Fragment(GraphBuilder tasks, Optional<LayerGraph> layer) {
+            this(tasks, layer, false);
+        }
     }
 
     private final SharedBuffers sh;
@@ -105,24 +108,35 @@ public final class StageGraphs {
                 x = g.output();
             }
         }
-        s.pack(run);
+        HeadGraph h = withHead ? new HeadGraph(c, w.finalNorm(), MatMulTasks.upload(w.lmHead(), maxPartBytes), sh,
+                headRows, grids) : null;
+        if (withHead && !run.isEmpty()) {
+            GraphBuilder f = s.fragment();
+            h.appendTo(f, x);
+            run.add(new Fragment(f, Optional.empty(), true));
+        }
+        boolean headPacked = s.pack(run);
         if (withHead) {
-            HeadGraph h = new HeadGraph(c, w.finalNorm(), MatMulTasks.upload(w.lmHead(), maxPartBytes), sh,
-                    s.residual, headRows, grids);
             s.head = Optional.of(h);
-            s.graphs.add(h.built());
+            s.graphs.add(headPacked ? h.moreRows() : h.own(s.residual));
         }
         return s;
     }
 
     /**
-     * Packs a run of fragments (the embedding first, if there, then whole layers) into as few graphs as
-     * TornadoVM's limits allow, in order: each graph takes fragments while the whole graph, declarations
-     * included, still fits ({@link GraphBuilder#fitsTornadoVM()}, exact counts).
+     * Packs a run of fragments (the embedding first, if there, then whole layers, then the head, if
+     * there) into as few graphs as TornadoVM's limits allow, in order: each graph takes fragments while
+     * the whole graph, declarations included, still fits ({@link GraphBuilder#fitsTornadoVM()}, exact
+     * counts). The head joins the graph of the last layers or none: it does not start a graph.
+     *
+     * @return whether the head (the run's last fragment, if it is one) is in a graph
      */
-    private void pack(List<Fragment> run) {
+    private boolean pack(List<Fragment> run) {
         int from = 0;
         while (from < run.size()) {
+            if (run.get(from).head()) {
+                return false;
+            }
             int to = from + 1;
             Packed p = graphOf(run.subList(from, to));
             while (to < run.size()) {
@@ -145,6 +159,7 @@ public final class StageGraphs {
             graphs.add(p.builder().build());
             from = to;
         }
+        return !run.isEmpty() && run.getLast().head();
     }
 
     /** A graph of fragments before it is built, and the stage's state after it. */
@@ -161,7 +176,8 @@ public final class StageGraphs {
         boolean withEmbedding = fragments.getFirst().layer().isEmpty();
         List<LayerGraph> in = fragments.stream().flatMap(f -> f.layer().stream()).toList();
         String name = in.isEmpty() ? TaskName.EMBEDDING_GRAPH
-                : TaskName.layersGraph(in.getFirst().layer(), in.getLast().layer(), withEmbedding);
+                : TaskName.layersGraph(in.getFirst().layer(), in.getLast().layer(), withEmbedding,
+                fragments.getLast().head());
         GraphBuilder b = new GraphBuilder(name, grids);
         boolean rope = ropeDeclared;
         if (!withEmbedding) {

@@ -4,8 +4,9 @@ package dev.llada2.tornado.graphs;
  * The name of a task: its graph and its id inside the graph. The graph builders name tasks with it
  * and register their grids under {@link #qualified()}, so a task and its grid cannot disagree.
  * Graph names follow the model: {@code embedding_layers<a>_<b>} (the embedding and whole layers a..b
- * of a device in one graph; {@code layers<a>_<b>} without the embedding, {@code embedding} alone), {@code
- * head}; a MoE layer with routed experts away from its device is {@code layer<l>_attention}, {@code
+ * of a device in one graph; {@code layers<a>_<b>} without the embedding, {@code embedding} alone; {@code _head} behind when the
+ * head's first chunk of rows runs in it), {@code head} (the head in a graph of its own) or {@code head_more_rows}
+ * (its further chunks); a MoE layer with routed experts away from its device is {@code layer<l>_attention}, {@code
  * layer<l>_mlp}, {@code layer<l>_mlp_host_in} and {@code layer<l>_mlp_combine} instead, and the experts
  * another TornadoVM device holds for it run in that device's {@code layer<l>_peer_experts}. Task ids
  * follow the operation, with {@code layer<l>_} in front inside a graph of several layers and {@code
@@ -30,13 +31,15 @@ public record TaskName(String graph, String task) {
 
     public static final String EMBEDDING_GRAPH = "embedding";
     public static final String HEAD_GRAPH = "head";
+    /** The head's further chunks of rows when its first chunk runs in the last layers' graph. */
+    public static final String HEAD_MORE_ROWS_GRAPH = "head_more_rows";
 
     /**
      * Whole layers {@code first..last} (attention and feed-forward) in one graph, with the embedding in
-     * front when {@code embedding}.
+     * front when {@code embedding} and the head's first chunk of rows behind when {@code head}.
      */
-    public static String layersGraph(int first, int last, boolean embedding) {
-        return (embedding ? EMBEDDING_GRAPH + "_" : "") + "layers" + first + "_" + last;
+    public static String layersGraph(int first, int last, boolean embedding, boolean head) {
+        return (embedding ? EMBEDDING_GRAPH + "_" : "") + "layers" + first + "_" + last + (head ? "_" + HEAD_GRAPH : "");
     }
 
     /** The prefix of a layer's task ids inside a graph of several layers. */

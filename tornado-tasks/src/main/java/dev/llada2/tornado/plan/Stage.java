@@ -228,6 +228,10 @@ public final class Stage implements AutoCloseable {
         return plan.execute(layerGraph[i] + 3);
     }
 
+    /**
+     * Runs the stage's last graph: the head in a graph of its own, or, when its first chunk of rows runs
+     * in the last layers' graph, the graph of its further chunks ({@code HeadGraph}).
+     */
     public TornadoExecutionResult runHead() {
         return plan.execute(plan.graphCount() - 1);
     }
