@@ -24,15 +24,20 @@ import java.util.Optional;
  *   layer&lt;l&gt;_attention, layer&lt;l&gt;_mlp, layer&lt;l&gt;_mlp_host_in, layer&lt;l&gt;_mlp_combine
  *                             a MoE layer with routed experts away from the device: the host computes
  *                             between its graphs ({@link LayerGraph#split})
- *   layers&lt;l+1&gt;_&lt;d&gt;           the whole layers after it
- *   head                      final norm, LM head, greedy read-out (run per head chunk, or not at all)
+ *   layers&lt;l+1&gt;_&lt;d&gt;[_head]    the whole layers after it; the device's last layers' graph ends with the
+ *                             head's first chunk of rows when it fits there ({@link HeadGraph#appendTo})
+ *   head_more_rows            the head's further chunks of rows ({@link HeadGraph#moreRows()})
+ *   head                      instead, the head in a graph of its own ({@link HeadGraph#own}): when the last
+ *                             layer is split around experts away from the device, or no room is left
  * </pre>
  *
- * A graph holds as many whole layers as TornadoVM's fixed task buffer takes
- * ({@link GraphBuilder#TASK_CODE_CAPACITY}: about 8 MoE layers, or the embedding and 7): each layer's
+ * A graph holds as many whole layers as TornadoVM's fixed limits take
+ * ({@link GraphBuilder#fitsTornadoVM()}: about 8 MoE layers, or the embedding and 7): each layer's
  * tasks are recorded in a {@link GraphBuilder#fragment} first and appended to the open graph while
- * they fit. So a pass on a device whose layers all keep their experts is {@code ceil(layers / ~8)}
- * graph executions plus the head: 2 on the 4-layer test models. Each layer writes its own residual buffer ({@link
+ * they fit, and so is the head after the last layer. So a greedy pass whose rows fit one chunk, on a
+ * device whose layers all keep their experts, is {@code ceil(layers / ~8)} graph executions when the
+ * head fits the last graph (1 on the 4-layer test models, 3 on mini's 20), one more when it does not
+ * (5 on flash's 32). Each layer writes its own residual buffer ({@link
  * LayerGraph#output()}), so every layer's output is still on the device after the graph for a trace to
  * fetch, and the stage's residual after its last layer is that layer's buffer (the head's input, the
  * pipeline's hand-off).
