@@ -55,8 +55,10 @@ class TornadoPipelineTest {
         assertTrue(pipeline.describe().contains("tornado:0:0") && pipeline.describe().contains("tornado:0:1"),
                 pipeline.describe());
         // one graph per device for its layers: the first with the embedding, the second uploads the residual stream
+        // and ends with the head
         assertTrue(pipeline.taskNames().contains("embedding_layers0_1.layer1_combine"), pipeline.taskNames().toString());
-        assertTrue(pipeline.taskNames().contains("layers2_2.layer2_combine"), pipeline.taskNames().toString());
+        assertTrue(pipeline.taskNames().containsAll(List.of("layers2_2_head.layer2_combine", "layers2_2_head.lm_head")),
+                pipeline.taskNames().toString());
         assertEquals(List.of(new DeviceId("tornado", 0, 0), new DeviceId("tornado", 0, 1)),
                 List.of(TornadoDevices.list().get(0).id(), TornadoDevices.list().get(1).id()));
     }
