@@ -221,7 +221,8 @@ public final class TornadoEngine implements Engine {
 
     /**
      * Embedding and every layer of every stage, handing the residual stream from stage to stage. A
-     * stage's graph holds its embedding and its whole layers, so it runs once; a trace fetches each
+     * stage's graphs hold its embedding and its whole layers (and, when it fits, the head's first chunk
+     * of rows after the last layer), so each runs once; a trace fetches each
      * layer's tensors after it (every layer has its own output buffers), before the next graph runs.
      *
      * @return the result of the graph executed last (the last stage's last layers)
