@@ -15,7 +15,7 @@ import static dev.llada2.backend.cpu.format.BlockLanes.*;
  * Q6_K weights (llama.cpp {@code block_q6_K}, 210 bytes per 256 elements): 4 low bits in
  * {@code ql[128]}, 2 high bits in {@code qh[64]}, 16 int8 scales (one per 16 elements), fp16 d.
  * Element {@code i} is {@code (d·scale[i/16])·(q − 32)}. Per vector of lanes, the 6-bit codes are
- * assembled from their two byte planes with shifts and masks, then widened and scaled.
+ * assembled from their two byte planes with shifts and a blend, then widened and scaled.
  */
 final class Q6KCpu extends BlockFormat {
 
@@ -25,6 +25,8 @@ final class Q6KCpu extends BlockFormat {
     private static final int QH = 128;
     private static final int SCALES = 192;
     private static final int D = 208;
+    private static final int SCALE_COUNT = 16;
+    private static final int TOP2 = 0xC0000000;
 
     private Q6KCpu() {
         super(DType.Q6_K);
@@ -33,23 +35,33 @@ final class Q6KCpu extends BlockFormat {
     /**
      * Quarter {@code q} of half {@code h} (elements {@code 128h + 32q + l}) takes the low nibble of
      * {@code ql[64h + 32(q & 1) + l]} for q = 0, 1 and its high one for q = 2, 3, and bits
-     * {@code 2q, 2q+1} of {@code qh[32h + l]} on top as bits 4, 5. The bytes come sign-extended in int
-     * lanes (x86 shifts int lanes natively, byte lanes not at all): shift counts line the nibble up
-     * on bits 0..3 and the two {@code qh} bits on bits 4, 5, one blend takes bits 4, 5 from the
-     * {@code qh} side and the rest from {@code ql}, a mask drops what lies above, and 32 is
-     * subtracted. Per half and run of lanes the three byte vectors are loaded once
-     * for all four quarters. Written out in one loop nest with no helper taking or returning a vector (see
-     * {@link BlockLanes}).
+     * {@code 2q, 2q+1} of {@code qh[32h + l]} on top as bits 4, 5. The bytes come in int lanes (x86
+     * shifts int lanes natively, byte lanes not at all), and each code is assembled at the top of its
+     * lane: one left shift puts the nibble on bits 26..29, another the two {@code qh} bits on bits
+     * 30, 31, one blend takes bits 30, 31 from the {@code qh} side, and an arithmetic right shift by
+     * 26 brings the 6-bit code down sign-extended. The {@code qh} bytes have their odd bits flipped
+     * once per load (xor 0xAA), which flips bit 5 of every code, so that the sign-extended value is
+     * {@code q − 32} without a mask and a subtraction. Per half and run of lanes the three byte
+     * vectors are loaded once for all four quarters. The sixteen products {@code d·scale[j]} (exact:
+     * an 11-bit significand times an 8-bit integer) are computed once per block, one vector
+     * conversion into {@code scales[]}, and each vector of codes is multiplied by its group's
+     * (needs at most 16 lanes: a vector within one group of 16). Written out in one loop nest with no
+     * helper taking or returning a vector (see {@link BlockLanes}).
      */
     @Override
     public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
-        if (!vectorized()) {
+        if (!vectorized() || lanes() > SCALE_COUNT) {
             decodeScalar(data, first, count, dst, dstOff);
             return;
         }
+        float[] scales = new float[SCALE_COUNT];
         long at = first / BLOCK * BLOCK_BYTES;
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at + D);
+            for (int s = 0; s < SCALE_COUNT; s += lanes()) {
+                ((FloatVector) ByteVector.fromMemorySegment(B, data, at + SCALES + s, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(scales, s);
+            }
             for (int h = 0; h < 2; h++) {
                 for (int l = 0; l < 32; l += lanes()) {
                     IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64L * h + l,
@@ -57,17 +69,17 @@ final class Q6KCpu extends BlockFormat {
                     IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64L * h + 32 + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
                     IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, data, at + QH + 32L * h + l,
-                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHL, 4);
+                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.XOR, 0xAA);
                     for (int n = 0; n < 2; n++) {
                         // quarters 2n (from ql0) and 2n + 1 (from ql1): nibble n, qh bits 4n.. and 4n + 2..
                         int e = 128 * h + 64 * n + l;
-                        IntVector c0 = ql0.lanewise(VectorOperators.ASHR, 4 * n)
-                                .bitwiseBlend(qh.lanewise(VectorOperators.ASHR, 4 * n), 0x30).and(0x3F).sub(32);
-                        IntVector c1 = ql1.lanewise(VectorOperators.ASHR, 4 * n)
-                                .bitwiseBlend(qh.lanewise(VectorOperators.ASHR, 4 * n + 2), 0x30).and(0x3F).sub(32);
-                        ((FloatVector) c0.convertShape(VectorOperators.I2F, F, 0)).mul(d * scaleAt(data, at, e / 16))
+                        IntVector c0 = ql0.lanewise(VectorOperators.LSHL, 26 - 4 * n)
+                                .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 30 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
+                        IntVector c1 = ql1.lanewise(VectorOperators.LSHL, 26 - 4 * n)
+                                .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 28 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
+                        ((FloatVector) c0.convertShape(VectorOperators.I2F, F, 0)).mul(scales[e / 16])
                                 .intoMemorySegment(dst, o + 4L * e, NATIVE);
-                        ((FloatVector) c1.convertShape(VectorOperators.I2F, F, 0)).mul(d * scaleAt(data, at, (e + 32) / 16))
+                        ((FloatVector) c1.convertShape(VectorOperators.I2F, F, 0)).mul(scales[(e + 32) / 16])
                                 .intoMemorySegment(dst, o + 4L * (e + 32), NATIVE);
                     }
                 }
@@ -85,10 +97,6 @@ final class Q6KCpu extends BlockFormat {
         int ql = byteAt(data, at + 64L * h + 32L * (k & 1) + l) & 0xFF;
         int low = k < 2 ? ql & 0x0F : ql >> 4;
         int high = (byteAt(data, at + QH + 32L * h + l) & 0xFF) >> (2 * k) & 3;
-        return half(data, at + D) * scaleAt(data, at, w / 16) * ((low | high << 4) - 32);
-    }
-
-    private static int scaleAt(MemorySegment data, long at, int s) {
-        return byteAt(data, at + SCALES + s);
+        return half(data, at + D) * byteAt(data, at + SCALES + w / 16) * ((low | high << 4) - 32);
     }
 }
