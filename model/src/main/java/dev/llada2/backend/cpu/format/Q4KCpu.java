@@ -19,7 +19,8 @@ import static dev.llada2.backend.cpu.format.BlockLanes.*;
  * computed once per sub-block, then one multiply and one subtract per vector of codes (not fused,
  * so the result equals the scalar definition bit for bit). The 12 packed scale bytes are read once
  * per block (as a long and an int) and unpacked four at a time in an int; the codes are unpacked
- * in int lanes, where a shift is one instruction (x86 has no byte-lane shift).
+ * in int lanes, where a shift is one instruction (x86 has no byte-lane shift): the bytes are
+ * zero-extended, so the high nibble is one logical shift without a mask.
  */
 final class Q4KCpu extends BlockFormat {
 
@@ -61,10 +62,10 @@ final class Q4KCpu extends BlockFormat {
                 float mHigh = dmin * (int) (mins >>> 16 * c + 8 & 0xFF);
                 for (int l = 0; l < 32; l += lanes()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, at + QS + 32L * c + l,
-                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).mul(dLow).sub(mLow)
                             .intoMemorySegment(dst, o + 4L * (64 * c + l), NATIVE);
-                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).convertShape(VectorOperators.I2F, F, 0))
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
                             .mul(dHigh).sub(mHigh).intoMemorySegment(dst, o + 4L * (64 * c + 32 + l), NATIVE);
                 }
             }
