@@ -4,9 +4,7 @@ import dev.llada2.checkpoint.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -17,18 +15,14 @@ import static dev.llada2.backend.cpu.format.BlockLanes.*;
 /**
  * Q4_K weights (llama.cpp {@code block_q4_K}, 144 bytes per 256 elements): fp16 d and dmin, eight
  * 6-bit sub-block scales and mins packed in 12 bytes, 128 bytes of 4-bit codes. Element {@code i}
- * of sub-block {@code j} (32 elements) is {@code (d·sc[j])·q − dmin·m[j]}: the products
- * {@code d·sc[j]} and {@code dmin·m[j]} are computed once per block, then one fused multiply-add
- * per vector of codes. Fusing leaves the result bit for bit that of the scalar definition:
- * {@code d·sc[j]} and {@code dmin·m[j]} are exact in fp32 (an 11-bit fp16 significand times a
- * 6-bit integer), and so is {@code (d·sc[j])·q} (17 bits times 4), so both forms round only the
- * subtraction. The 12 packed scale bytes are read once per block (as a long and an int) and
- * unpacked four at a time in an int into a long per kind (scales, mins) with sub-block {@code j} in
- * byte {@code j}; each long is broadcast to a vector's bytes, widened and multiplied by d (dmin) in
- * one vector step into a small array, whose elements the multiply-adds read (no scalar int-to-float
- * conversion or register broadcast per sub-block). The codes are unpacked in int lanes, where a
- * shift is one instruction (x86 has no byte-lane shift): the bytes are zero-extended, so the high
- * nibble is one logical shift without a mask.
+ * of sub-block {@code j} (32 elements) is {@code (d·sc[j])·q − dmin·m[j]}: the two products are
+ * computed once per sub-block, then one fused multiply-add per vector of codes. Fusing leaves the
+ * result bit for bit that of the scalar definition: {@code d·sc[j]} and {@code dmin·m[j]} are exact
+ * in fp32 (an 11-bit fp16 significand times a 6-bit integer), and so is {@code (d·sc[j])·q} (17
+ * bits times 4), so both forms round only the subtraction. The 12 packed scale bytes are read once
+ * per block (as a long and an int) and unpacked four at a time in an int; the codes are unpacked
+ * in int lanes, where a shift is one instruction (x86 has no byte-lane shift): the bytes are
+ * zero-extended, so the high nibble is one logical shift without a mask.
  */
 final class Q4KCpu extends BlockFormat {
 
@@ -37,8 +31,6 @@ final class Q4KCpu extends BlockFormat {
     private static final int BLOCK_BYTES = 144;
     private static final int SCALES = 4;
     private static final int QS = 16;
-    /** Longs as wide as {@link BlockLanes#B}: the eight packed 6-bit scales (or mins) broadcast to its bytes. */
-    private static final VectorSpecies<Long> PACKED = vectorized() ? VectorSpecies.of(long.class, B.vectorShape()) : null;
     private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -57,21 +49,19 @@ final class Q4KCpu extends BlockFormat {
             decodeScalar(data, first, count, dst, dstOff);
             return;
         }
-        float[] dsc = new float[lanes()];
-        float[] dm = new float[lanes()];
         long at = first / BLOCK * BLOCK_BYTES;
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
+            float d = half(data, at);
+            float dmin = half(data, at + 2);
             long s8 = data.get(LONG_LE, at + SCALES);
             int s4 = data.get(INT_LE, at + SCALES + 8);
-            ((FloatVector) LongVector.broadcast(PACKED, scales(s8, s4)).reinterpretAsBytes()
-                    .convertShape(VectorOperators.B2F, F, 0)).mul(half(data, at)).intoArray(dsc, 0);
-            ((FloatVector) LongVector.broadcast(PACKED, mins(s8, s4)).reinterpretAsBytes()
-                    .convertShape(VectorOperators.B2F, F, 0)).mul(half(data, at + 2)).intoArray(dm, 0);
+            long scales = scales(s8, s4);
+            long mins = mins(s8, s4);
             for (int c = 0; c < 4; c++) {
-                float dLow = dsc[2 * c];
-                float mLow = dm[2 * c];
-                float dHigh = dsc[2 * c + 1];
-                float mHigh = dm[2 * c + 1];
+                float dLow = d * (int) (scales >>> 16 * c & 0xFF);
+                float mLow = dmin * (int) (mins >>> 16 * c & 0xFF);
+                float dHigh = d * (int) (scales >>> 16 * c + 8 & 0xFF);
+                float mHigh = dmin * (int) (mins >>> 16 * c + 8 & 0xFF);
                 for (int l = 0; l < 32; l += lanes()) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, at + QS + 32L * c + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
