@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class DecodeBench {
+public class WeightDecodeBench {
 
     private static final int WIDTH = 2048;
     private static final int PANEL_ROWS = 8;
