@@ -27,12 +27,14 @@ import java.util.Arrays;
  * tensor ({@link CpuWeightFormat#lanes}) and the weights' loads overlap the arithmetic (BF16: a
  * quarter less time than staging them; Q8_0: a fifth, measured on the LM head and on routed
  * experts). The Q4_K and Q6_K decoders stay on the panel. The choice is the format's, not the
- * token count's: on an Intel Xeon with two FMA ports, where the widening's instructions compete with
- * the FMAs (so each 6-token group re-widening the weights might have favoured a panel for large
- * blocks), an fp32 panel of BF16 was slower at every token count from 1 to 32 (dense 32-token
- * products by a fifth to a half) and one of Q8_0 only on par for 32-token dense products and slower
- * for the head and for 2–12-token experts (measured, perf/RESULTS.md). Each kind runs its own copy
- * of the tiles ({@link Tiles}), so products of several formats in one JVM do not slow each other.
+ * token count's: on an Intel Xeon with two FMA ports, where the widening competes with the FMAs
+ * (each 6-token group widens the weights again, which might have favoured a panel for large
+ * blocks), an fp32 panel of BF16 took more time at every token count from 1 to 32 (the dense
+ * 32-token products 13–60% more: the 64 KB panel does not fit L1 and doubles the weight bytes the
+ * tiles read from L2), and one of Q8_0 less only for the dense 32-token products (10–25%, on a
+ * loaded machine) but more for the head's 32 tokens and for 2–12-token experts (perf/RESULTS.md).
+ * Each kind runs its own copy of the tiles ({@link Tiles}), so products of several formats in one
+ * JVM do not slow each other.
  *
  * <p>Exactness: every (row, token) pair has one accumulator of fp32 lanes that runs over the
  * columns in order (kept in a per-thread array between panels) and is folded once at the end by

@@ -17,9 +17,10 @@ import static dev.llada2.backend.cpu.MatMul.ROW_SCALES;
  * defines one hidden copy of it per kind ({@code MatMul.TILES}), each with its kind as a constant
  * ({@link #KIND}). Why: C2 compiles one copy of a method and shapes it by the branches its runs
  * took; when a single set of tiles read two kinds in one JVM, every weight load carried both paths
- * and the products of both ran slower (Q8_0 products after BF16 ones 3x slower, after an F32 one a
- * third slower, measured). In its own copy each kind's tiles have their own compiled code, in which
- * the kind's test folds away, so any mix of formats and products in one JVM runs as fast as one alone.
+ * and the products ran slower (32-token products 3–4x slower once BF16, Q8_0 and Q4_K ones had
+ * run; a Q8_0 model's products a third slower beside its F32 router; measured). In its own copy
+ * each kind's tiles have their own compiled code, in which the kind's test folds away, so a mix of
+ * formats in one JVM runs each product as fast as it runs alone.
  */
 final class Tiles implements MatMul.TileKernel {
 
