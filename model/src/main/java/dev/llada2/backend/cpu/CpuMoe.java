@@ -1,11 +1,9 @@
 package dev.llada2.backend.cpu;
 
-import dev.llada2.backend.cpu.format.CpuWeightFormat;
 import dev.llada2.config.LLaDA2Config;
 import dev.llada2.runtime.EngineStats;
 import dev.llada2.runtime.ForwardPart;
 import dev.llada2.trace.TraceSink;
-import dev.llada2.weights.Matrix;
 import dev.llada2.weights.MoeWeights;
 
 import java.util.List;
@@ -44,7 +42,7 @@ final class CpuMoe {
         int experts = c.numExperts();
         long clock = System.nanoTime();
         float[] logits = new float[tokens * experts];
-        routerLogits(home, w.router(), m, tokens, logits);
+        MatMul.multiply(home, w.router(), m, tokens, logits);
         int[] idx = new int[tokens * k];
         float[] weights = new float[tokens * k];
         home.parallelFor(tokens, t -> router.select(logits, t * experts, w.expertBias(), idx, weights, t * k));
@@ -91,25 +89,5 @@ final class CpuMoe {
             }
         }
         stats.addHandoff(4L * h * (tokens.cardinality() + slots));
-    }
-
-    /**
-     * {@code logits[t * experts + e]}: the router's product, one expert row at a time against every
-     * token with {@link VectorOps#dot}, the same bits as {@link MatMul} gives. Not through
-     * {@link MatMul}'s tiles: their compiled code is shared by every weight format, and the router,
-     * F32 in a GGUF model whose other matrices are Q8_0 (read in the tiles' registers), gave them a
-     * second format's path, which made the Q8_0 products a third slower (measured).
-     */
-    private static void routerLogits(CpuDevice home, Matrix router, float[] m, int tokens, float[] logits) {
-        int experts = router.rows();
-        int h = router.cols();
-        CpuWeightFormat format = CpuWeightFormat.of(router.dtype());
-        home.parallelFor(experts, e -> {
-            float[] row = new float[h];
-            format.decode(router.data(), (long) e * h, h, row, 0);
-            for (int t = 0; t < tokens; t++) {
-                logits[t * experts + e] = VectorOps.dot(row, 0, m, t * h, h);
-            }
-        });
     }
 }
