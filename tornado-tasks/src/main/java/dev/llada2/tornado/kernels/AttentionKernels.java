@@ -65,7 +65,10 @@ public final class AttentionKernels {
      * the merge skips it. Otherwise each split that holds some of its keys writes the query's partial
      * state (unnormalised output, maximum, sum; {@link #partialWidth}) to {@code partials} at
      * {@code ((t * heads + h) * splits + s) * partialWidth}, and {@link #mergeSplits} combines them.
-     * Groups of a split past their queries' keys exit after staging the queries.
+     * Groups of a split past their queries' keys (every split but the first of a short cache) load
+     * nothing: each thread computes the group's largest key limit itself, and its loops run zero times
+     * (the barriers stay unconditional: with the body inside one branch, the head_dim-24 self-test
+     * rows failed on PoCL; cause not investigated).
      *
      * <p>Grid: {@code kvHeads * ceil(maxTokens * heads / kvHeads / QUERIES) * splits x L} work-items,
      * local size {@code L} = the smallest power of two {@code >= headDim}. Work per round and thread:
@@ -105,7 +108,15 @@ public final class AttentionKernels {
         int kvDim = kvHeads * headDim;
         int kvOffset = kv * headDim;
         int lo = split * splitKeys;
-        for (int e = lid; e < QUERIES * headDim; e += threads) {
+        int limit = 0;
+        for (int i = 0; i < QUERIES; i++) {
+            int t = (first + i) / perKv;
+            if (t < tokens) {
+                limit = TornadoMath.max(limit, ForwardParams.keyLimit(start + t, start + tokens, block));
+            }
+        }
+        int staged = lo < limit ? QUERIES * headDim : 0;
+        for (int e = lid; e < staged; e += threads) {
             int i = e / headDim;
             int d = e - i * headDim;
             int f = first + i;
@@ -126,10 +137,6 @@ public final class AttentionKernels {
             acc[i] = 0f;
         }
         context.localBarrier();
-        int limit = 0;
-        for (int i = 0; i < QUERIES; i++) {
-            limit = TornadoMath.max(limit, qLimit[i]);
-        }
         int hi = TornadoMath.min(limit, lo + splitKeys);
         for (int c0 = lo; c0 < hi; c0 += KEY_CHUNK) {
             for (int e = lid; e < KEY_CHUNK * headDim; e += threads) {
