@@ -12,8 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every kernel against its plain-Java twin on the test device, one test per self-test row
  * ({@link KernelSelfTest}: weight decode in three formats, embedding gather, RMSNorm, matmul with
- * split weights, SwiGLU, element-wise adds, QK-norm + RoPE + KV store and attention in three mask and
- * cache settings, the MoE chain, the LM head and the greedy reduction with planted ties).
+ * split weights, SwiGLU, element-wise adds, QK-norm + RoPE + KV store and attention in four mask and
+ * cache settings (one split over keys, four merged splits, across a split boundary) and two head
+ * dimensions, the MoE chain, the LM head and the greedy reduction with planted ties).
  * Run alone: {@code POCL_DEVICES="pthread pthread" mvn $LLADA2_MVN_TORNADO test -pl tornado-tasks
  * -Dtest=KernelParityTest}.
  */

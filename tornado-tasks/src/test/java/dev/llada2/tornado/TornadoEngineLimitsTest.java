@@ -2,8 +2,10 @@ package dev.llada2.tornado;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llada2.backend.DeviceId;
+import dev.llada2.backend.cpu.CpuEngine;
 import dev.llada2.errors.LladaException;
 import dev.llada2.runtime.AttentionMask;
+import dev.llada2.runtime.Engine;
 import dev.llada2.runtime.ForwardRequest;
 import dev.llada2.runtime.ForwardResult;
 import dev.llada2.runtime.HeadRequest;
@@ -27,8 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The engine at its limits, on the {@code tiny} model: the large weights split over several device
  * buffers (32 KiB parts: 2 each for the embedding table, lm_head and every expert projection, one
  * task per part) and passes of at most 32 tokens, so that whole windows, prompts and the 70-token golden
- * forward run block by block against the device cache; each checked against the golden data. Also the
- * clear errors: an unknown device, a model larger than the memory it may use, a bidirectional forward
+ * forward run block by block against the device cache; each checked against the golden data; a
+ * 300-token forward whose last queries' attention is split over keys and merged, against the CPU
+ * engine. Also the clear errors: an unknown device, a model larger than the memory it may use, a bidirectional forward
  * longer than a pass, a trace of a multi-pass forward.
  */
 class TornadoEngineLimitsTest {
@@ -83,6 +86,28 @@ class TornadoEngineLimitsTest {
             if (c.get("sampler").asText().equals("greedy") && (id.equals("gen3") || id.equals("gen17"))) {
                 GoldenAssertions.generateMatches(c, TornadoGoldenGenerateTest.generate(split, c, true));
                 GoldenAssertions.generateMatches(c, TornadoGoldenGenerateTest.generate(split, c, false));
+            }
+        }
+    }
+
+    /**
+     * A 300-token block-causal forward (passes of 32 against the device cache): the queries of
+     * positions 256.. see more than {@link dev.llada2.tornado.graphs.Grids#ATTENTION_SPLIT_KEYS} keys,
+     * so their attention runs in two splits merged by {@code attention_merge}, the earlier ones in one
+     * split; every row's logits against the CPU engine's within the golden fp32 tolerance (the golden
+     * cases stay under 256 positions).
+     */
+    @Test
+    void queriesPastOneSplitOfKeysAreMerged() {
+        int[] ids = IntStream.range(0, 300).map(i -> (i * 37) % 500).toArray();
+        ForwardRequest r = new ForwardRequest(ids, 0, new AttentionMask.BlockCausal(32), false,
+                new HeadRequest.Logits(IntStream.range(0, ids.length).toArray()), TraceSink.NONE);
+        split.resetCache();
+        ForwardResult got = split.forward(r);
+        try (Engine cpu = CpuEngine.singleDevice(TestEngines.model("tiny").weights())) {
+            ForwardResult want = cpu.forward(r);
+            for (int i = 0; i < ids.length; i++) {
+                GoldenAssertions.hidden("row " + i + " of 300", want.logits()[i], got.logits()[i], false);
             }
         }
     }

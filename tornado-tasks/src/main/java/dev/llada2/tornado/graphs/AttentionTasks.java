@@ -23,7 +23,9 @@ import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
  *   qkv[_pK]            a, query_key_value part K          --&gt; qkv [T, (nh + 2 nkv) hd]
  *   qkv_bias            (use_qkv_bias only)                --&gt; qkv
  *   qk_norm_rope        qkv, query/key_layernorm, cos/sin  --&gt; q [T, nh hd], keys/values cache rows start..start+T
- *   attention           q, keys, values (cache, own rows)  --&gt; context [T, nh hd]
+ *   attention           q, keys, values (cache, own rows)  --&gt; context [T, nh hd] (queries of one split),
+ *                                                             partial softmax states (the others)
+ *   attention_merge     (caches of more than one split)    --&gt; context
  *   attention_out[_pK]  context, dense part K              --&gt; attn_out [T, H]
  *   attention_out_bias  (use_bias only)                    --&gt; attn_out
  *   post_norm           y = x + attn_out; y, post_attention_layernorm --&gt; m [T, H]   (input of the feed-forward)
@@ -91,15 +93,39 @@ final class AttentionTasks {
         b.add(createPackage(t.task(), RopeKernels::qkNormRope, b.context(), qkv, qkNorm, sh.rope().cos(),
                 sh.rope().sin(), sh.params(), q, keys, values, c.numAttentionHeads(), c.numKeyValueHeads(), hd,
                 sh.rope().half(), att.queryNorm().isPresent() ? 1 : 0, eps), q, keys, values);
-        t = b.task(TaskName.Op.ATTENTION, Grids.attentionGroups(maxT, c.numAttentionHeads(), c.numKeyValueHeads(),
-                hd));
-        b.add(createPackage(t.task(), AttentionKernels::attention, b.context(), q, keys, values, sh.params(),
-                context, c.numAttentionHeads(), c.numKeyValueHeads(), hd, (float) Math.pow(hd, -0.5)), context);
+        attention(b, sh, scratch, c, q, keys, values, context);
         MatMulTasks.add(b, TaskName.Op.ATTENTION_OUT, denseW, context, sh.params(), sh.scale(), attnOut);
         bias(b, TaskName.Op.ATTENTION_OUT_BIAS, denseBias, attnOut, hidden, sh);
         t = b.task(TaskName.Op.POST_NORM, Grids.groups(maxT, Grids.normThreads(hidden)));
         b.add(createPackage(t.task(), NormKernels::addRmsNormRows, b.context(), attnOut, input, output,
                 postNorm, sh.params(), normed, hidden, eps), output, normed);
+    }
+
+    /**
+     * The attention of the pass's queries {@code q} against the cache into {@code context}: split over
+     * keys ({@link Grids#ATTENTION_SPLIT_KEYS}) and merged when the cache holds more than one split;
+     * one task without a merge (nor its nodes) otherwise.
+     */
+    private static void attention(GraphBuilder b, SharedBuffers sh, LayerScratch scratch, LLaDA2Config c,
+                                  FloatArray q, FloatArray keys, FloatArray values, FloatArray context) {
+        int hd = c.headDim();
+        int heads = c.numAttentionHeads();
+        int maxT = sh.maxTokens();
+        int splits = Grids.attentionSplits(sh.maxSequence());
+        int splitKeys = Grids.ATTENTION_SPLIT_KEYS;
+        FloatArray partials = scratch.floats("attention_partials",
+                splits > 1 ? maxT * heads * splits * AttentionKernels.partialWidth(hd) : 1);
+        b.uploadOnce(partials);
+        TaskName t = b.task(TaskName.Op.ATTENTION, Grids.attentionGroups(maxT, heads, c.numKeyValueHeads(), hd,
+                splits));
+        b.add(createPackage(t.task(), AttentionKernels::attention, b.context(), q, keys, values, sh.params(),
+                context, partials, heads, c.numKeyValueHeads(), hd, (float) Math.pow(hd, -0.5), splitKeys, splits),
+                context, partials);
+        if (splits > 1) {
+            t = b.task(TaskName.Op.ATTENTION_MERGE, Grids.attentionMergeGroups(maxT, heads, hd));
+            b.add(createPackage(t.task(), AttentionKernels::mergeSplits, b.context(), partials, sh.params(), context,
+                    heads, hd, splitKeys, splits), context);
+        }
     }
 
     /** {@code x += delta} for the pass's tokens (x: a layer's residual buffer). */

@@ -85,14 +85,38 @@ public final class Grids {
     }
 
     /**
-     * Attention over passes of up to {@code maxTokens} tokens: per KV head, a work-group of
-     * {@link #headThreads} threads per {@link AttentionKernels#QUERIES} of its queries (query heads
-     * reading it x tokens).
+     * Keys per split of the attention ({@link AttentionKernels#attention}): 16 rounds of
+     * {@link AttentionKernels#KEY_CHUNK} keys. A query with at most this many keys (a cache of up to
+     * 256 positions) is done in one split and never merged; beyond, every 256 keys add a work-group per
+     * (KV head, query slice). On LLaDA2 mini at a 32-token block (64 (KV head, slice) groups) a
+     * 512-key cache gives 128 groups, about one per SM of an H200 (132), 1024 keys 256 and 4096 keys
+     * 1024: the GPU fills from about 512 cached keys instead of staying half idle. Larger splits would
+     * fill it only from longer caches; smaller ones add per-split work that does not shrink with the
+     * keys (staging the group's 8 queries, writing their 8 partial states of {@code headDim + 2}
+     * floats, the merge reading them back: about 3 % of a 256-key split's key/value staging at
+     * head_dim 128).
      */
-    public static WorkerGrid attentionGroups(int maxTokens, int heads, int kvHeads, int headDim) {
+    public static final int ATTENTION_SPLIT_KEYS = 256;
+
+    /** Splits over keys of the attention grid for caches of {@code maxSequence} positions. */
+    public static int attentionSplits(int maxSequence) {
+        return (maxSequence + ATTENTION_SPLIT_KEYS - 1) / ATTENTION_SPLIT_KEYS;
+    }
+
+    /**
+     * Attention over passes of up to {@code maxTokens} tokens, {@code splits} splits over keys: per KV
+     * head and split, a work-group of {@link #headThreads} threads per {@link AttentionKernels#QUERIES}
+     * of its queries (query heads reading it x tokens).
+     */
+    public static WorkerGrid attentionGroups(int maxTokens, int heads, int kvHeads, int headDim, int splits) {
         int queries = maxTokens * (heads / kvHeads);
-        return groups(kvHeads * ((queries + AttentionKernels.QUERIES - 1) / AttentionKernels.QUERIES),
+        return groups(kvHeads * ((queries + AttentionKernels.QUERIES - 1) / AttentionKernels.QUERIES) * splits,
                 headThreads(headDim));
+    }
+
+    /** The merge of the attention's splits: a work-group of {@link #headThreads} threads per (token, query head). */
+    public static WorkerGrid attentionMergeGroups(int maxTokens, int heads, int headDim) {
+        return groups(maxTokens * heads, headThreads(headDim));
     }
 
     /** Threads per vocabulary chunk of the greedy head. */

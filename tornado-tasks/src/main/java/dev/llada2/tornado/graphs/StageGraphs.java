@@ -32,12 +32,12 @@ import java.util.Optional;
  * </pre>
  *
  * A graph holds as many whole layers as TornadoVM's fixed limits take
- * ({@link GraphBuilder#fitsTornadoVM()}: about 8 MoE layers, or the embedding and 7): each layer's
- * tasks are recorded in a {@link GraphBuilder#fragment} first and appended to the open graph while
- * they fit, and so is the head after the last layer. So a greedy pass whose rows fit one chunk, on a
- * device whose layers all keep their experts, is {@code ceil(layers / ~8)} graph executions when the
- * head fits the last graph (1 on the 4-layer test models, 3 on mini's 20), one more when it does not
- * (5 on flash's 32). Each layer writes its own residual buffer ({@link
+ * ({@link GraphBuilder#fitsTornadoVM()}: 7 MoE layers with attention's merge task, or the embedding,
+ * the dense layer 0 and 7): each layer's tasks are recorded in a {@link GraphBuilder#fragment} first and
+ * appended to the open graph while they fit, and so is the head after the last layer. So a greedy pass
+ * whose rows fit one chunk, on a device whose layers all keep their experts, is about
+ * {@code ceil(layers / 7)} graph executions when the head fits the last graph (1 on the 4-layer test
+ * models, 3 on mini's 20, 5 on flash's 32), one more when it does not. Each layer writes its own residual buffer ({@link
  * LayerGraph#output()}), so every layer's output is still on the device after the graph for a trace to
  * fetch, and the stage's residual after its last layer is that layer's buffer (the head's input, the
  * pipeline's hand-off).

@@ -27,9 +27,12 @@ import static dev.llada2.tornado.selftest.SelfTestSupport.row;
 import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
 
 /**
- * QK-norm + RoPE + KV store followed by attention, against the CPU engine's attention, in three settings:
- * a block-causal pass behind a cached prefix, a bidirectional pass from position 0, and a pass behind
- * a 1000-key prefix (63 rounds of the kernel's online softmax). Shapes of the {@code tiny} preset:
+ * QK-norm + RoPE + KV store followed by attention, against the CPU engine's attention, in four settings:
+ * a block-causal pass behind a cached prefix, a bidirectional pass from position 0 (both one split over
+ * keys, no merge), a pass behind a 1000-key prefix (63 rounds of the kernel's online softmax in 4
+ * splits of {@link Grids#ATTENTION_SPLIT_KEYS} keys, merged), and a block-causal pass across the first
+ * split boundary (positions 250..256 in a 2-split grid: queries of one split, written by the attention
+ * kernel itself, beside queries whose second split holds one key, merged). Shapes of the {@code tiny} preset:
  * 4 query heads, 2 key/value heads, head_dim 16, 8 rotary dims. Two more settings use head_dim 24 with
  * 6 rotary dims (the {@code head-dim-24-rotary-quarter} variant): its work-groups have 32 threads, 8 of
  * them past the head, which must not store anything.
@@ -57,6 +60,7 @@ final class AttentionKernelChecks {
         out.addAll(pass("block-causal 4, 5 cached keys", HEADS, 5, 4, 16, true));
         out.addAll(pass("bidirectional, no QK-norm", HEADS, 0, 0, 8, false));
         out.addAll(pass("1000 cached keys, 63 rounds", HEADS, 1000, 0, 1008, true));
+        out.addAll(pass("block-causal 4 across a split boundary, 250 cached keys", HEADS, 250, 4, 272, true));
         out.addAll(pass("head_dim 24, 6 rotary dims, block-causal 4, 5 cached keys", HEADS_24, 5, 4, 16, true));
         out.addAll(pass("head_dim 24, 6 rotary dims, bidirectional, no QK-norm", HEADS_24, 0, 0, 8, false));
         return out;
@@ -115,9 +119,20 @@ final class AttentionKernelChecks {
         b.add(createPackage(t1.task(), RopeKernels::qkNormRope, new KernelContext(), dQkv, dNorms, tables.cos(),
                 tables.sin(), params, dq, dKeys, dValues, h.heads(), h.kvHeads(), hd, h.rotaryHalf(), qkNorm ? 1 : 0,
                 EPS), dq, dKeys, dValues);
-        var t2 = b.task(Op.ATTENTION, Grids.attentionGroups(gridTokens, h.heads(), h.kvHeads(), hd));
+        int splits = Grids.attentionSplits(maxSequence);
+        int splitKeys = Grids.ATTENTION_SPLIT_KEYS;
+        float[] scratch = s.floats(gridTokens * h.heads() * splits * AttentionKernels.partialWidth(hd), 1.0);
+        FloatArray partials = device(scratch, scratch.length);
+        b.uploadOnce(partials);
+        var t2 = b.task(Op.ATTENTION, Grids.attentionGroups(gridTokens, h.heads(), h.kvHeads(), hd, splits));
         b.add(createPackage(t2.task(), AttentionKernels::attention, new KernelContext(), dq, dKeys, dValues, params,
-                dOut, h.heads(), h.kvHeads(), hd, (float) Math.pow(hd, -0.5)), dOut);
+                dOut, partials, h.heads(), h.kvHeads(), hd, (float) Math.pow(hd, -0.5), splitKeys, splits), dOut,
+                partials);
+        if (splits > 1) {
+            var t3 = b.task(Op.ATTENTION_MERGE, Grids.attentionMergeGroups(gridTokens, h.heads(), hd));
+            b.add(createPackage(t3.task(), AttentionKernels::mergeSplits, new KernelContext(), partials, params, dOut,
+                    h.heads(), hd, splitKeys, splits), dOut);
+        }
         b.downloadEach(dq, dKeys, dValues, dOut);
         c.run();
 
@@ -134,6 +149,7 @@ final class AttentionKernelChecks {
                         + " threads/head; nothing stored past them"));
         rows.add(row("AttentionKernels.attention (" + setting + ")", maxAbsDiff(out, dOut, out.length),
                 1e-5 * Math.max(1, maxAbs(context)), TOKENS + " queries x " + h.heads() + " heads, "
-                        + threads + " threads/head; nothing stored past them"));
+                        + threads + " threads/head, " + (splits > 1 ? splits + " splits of " + splitKeys
+                        + " keys + mergeSplits" : "one split, no merge") + "; nothing stored past them"));
     }
 }
