@@ -101,7 +101,8 @@ class MatMulTest {
      */
     @Test
     void blockFormatResultsAreBitIdenticalToTheDecodedRowsDotProduct() {
-        int[][] shapes = {{13, 4608, 50}, {8, 512, 6}, {21, 1536, 32}, {5, 256, 7}, {9, 2304, 1}};
+        int[][] shapes = {{13, 4608, 50}, {8, 512, 6}, {21, 1536, 32}, {5, 256, 7}, {9, 2304, 1}, {6, 2304, 2},
+            {11, 4352, 4}};
         try (Arena arena = Arena.ofShared(); CpuDevice dev = new CpuDevice("test", 2)) {
             for (DType dtype : new DType[] {DType.Q8_0, DType.Q4_K, DType.Q6_K}) {
                 for (int[] shape : shapes) {

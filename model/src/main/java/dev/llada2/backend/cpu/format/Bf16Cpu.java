@@ -38,7 +38,7 @@ final class Bf16Cpu implements CpuWeightFormat {
     }
 
     @Override
-    public int tileLanes() {
+    public int tileLanes(int tokens) {
         return BF16_LANES;
     }
 

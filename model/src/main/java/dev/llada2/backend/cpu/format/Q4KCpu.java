@@ -39,6 +39,59 @@ final class Q4KCpu extends BlockFormat {
     }
 
     /**
+     * Products with at most this many tokens read the weights in registers, more from a decoded
+     * panel. Up to 4 tokens the tiles take one group, so each weight is widened once either way and
+     * the panel's store and reload are saved (on an AMD EPYC Zen 4, 2048x512 and 512x2048 expert
+     * products with 1–4 tokens took 0–10% less time, end to end Q4_K_M 1.06x BF16 against 1.14x
+     * with the panel: perf/RESULTS.md); with 6 tokens in one group (5 was not tried) the tile and its widenings
+     * grow too large for C2, which then leaves the loads as calls returning boxed vectors.
+     */
+    static final int IN_REGISTERS_TOKENS = 4;
+
+    /**
+     * In registers for routed experts' products of a few tokens ({@link #IN_REGISTERS_TOKENS}), where
+     * a vector of lanes lies within one 32-element sub-block; a panel for more.
+     */
+    @Override
+    public int tileLanes(int tokens) {
+        return vectorized() && lanes() <= 32 && tokens <= IN_REGISTERS_TOKENS ? Q4_K_LANES : PANEL;
+    }
+
+    /**
+     * Elements {@code [row + i, row + i + lanes)}, within one 32-element sub-block, where {@code row}
+     * starts a block: the codes (low nibbles in the first half of each 64-element chunk, high ones
+     * in the second) times {@code d·sc[j]} minus {@code dmin·m[j]}, one fused multiply-add as in
+     * {@link #decode}, so bit for bit its result. The two factors of sub-block {@code j} of the run
+     * come from {@code scales[s + 2j]} and {@code scales[s + 2j + 1]} ({@link #tileScales}).
+     */
+    static FloatVector load(MemorySegment data, long row, int i, float[] scales, int s) {
+        long at = (row >> 8) * BLOCK_BYTES + (long) ((i >> 8) * BLOCK_BYTES) + QS + 32 * (i >> 6 & 3) + (i & 31);
+        IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, at, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        int f = s + 2 * (i >> 5);
+        return ((FloatVector) q.lanewise(VectorOperators.LSHR, i >> 3 & 4).and(0x0F)
+                .convertShape(VectorOperators.I2F, F, 0)).fma(scales[f], scales[f + 1]);
+    }
+
+    /** Per sub-block of the run, {@code d·sc[j]} and {@code −dmin·m[j]}, as {@link #decode} computes them. */
+    @Override
+    public void tileScales(MemorySegment data, long first, int count, float[] dst, int dstOff) {
+        long at = first / BLOCK * BLOCK_BYTES;
+        for (int o = dstOff; o < dstOff + count / 16; o += 16, at += BLOCK_BYTES) {
+            float d = half(data, at);
+            float dmin = half(data, at + 2);
+            long s8 = data.get(LONG_LE, at + SCALES);
+            int s4 = data.get(INT_LE, at + SCALES + 8);
+            long scales = scales(s8, s4);
+            long mins = mins(s8, s4);
+            for (int j = 0; j < 8; j++) {
+                dst[o + 2 * j] = d * (int) (scales >>> 8 * j & 0xFF);
+                dst[o + 2 * j + 1] = -(dmin * (int) (mins >>> 8 * j & 0xFF));
+            }
+        }
+    }
+
+    /**
      * Per 64-element chunk {@code c}, its 32 code bytes are loaded once and give the low nibbles
      * (sub-block 2c) and the high ones (sub-block 2c + 1). Written out in one loop nest with no
      * helper taking or returning a vector (see {@link BlockLanes}).
