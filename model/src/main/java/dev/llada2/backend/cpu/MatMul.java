@@ -26,14 +26,16 @@ import java.util.Arrays;
  * multiply by the block's scale, exact), so the tiles widen them in registers straight from the
  * tensor ({@link CpuWeightFormat#lanes}) and the weights' loads overlap the arithmetic (BF16: a
  * quarter less time than staging them; Q8_0: a fifth, measured on the LM head and on routed
- * experts). Q4_K takes more instructions to widen (unpack 4-bit codes, apply a sub-block's scale
- * and min), which the tiles would repeat for every group of tokens: it is read in registers only by
- * products of a few tokens (routed experts, 1–2 tokens each on a 32-token block of mini), where each
- * weight is widened once either way, and decoded into the panel for more. Q6_K always goes through
- * the panel ({@link CpuWeightFormat#tileLanes} says why). For BF16 and Q8_0 the choice is the
- * format's, not the token count's: on an Intel Xeon with two FMA ports, where the widening competes
- * with the FMAs (each 6-token group widens the weights again, which might have favoured a panel for
- * large blocks), an fp32 panel of BF16 took more time at every token count from 1 to 32 (the dense
+ * experts). The Q4_K and Q6_K decoders stay on the panel: their widening in registers (unpack
+ * 4- or 6-bit codes, apply a sub-block's factors) compiles to too much code for C2, which then
+ * leaves the loads as calls returning boxed vectors, megabytes per product and 2–4x the time. Q6_K
+ * did so in every tile; Q4_K in the 4 x 6 tile, and in the others whenever C2 happened to compile
+ * the load on its own before the tiles (then "already compiled into a medium method": 4 of 9 JVMs
+ * on an AMD EPYC Zen 4), for a gain of 0–10% on few-token experts when it did not
+ * ({@code TileAllocationTest} guards the formats that are read in registers; perf/RESULTS.md).
+ * For BF16 and Q8_0 the choice is the format's, not the token count's: on an Intel Xeon with two
+ * FMA ports, where the widening competes with the FMAs (each 6-token group widens the weights
+ * again, which might have favoured a panel for large blocks), an fp32 panel of BF16 took more time at every token count from 1 to 32 (the dense
  * 32-token products 13–60% more: the 64 KB panel does not fit L1 and doubles the weight bytes the
  * tiles read from L2), and one of Q8_0 less only for the dense 32-token products (10–25%, on a
  * loaded machine) but more for the head's 32 tokens and for 2–12-token experts (perf/RESULTS.md).
@@ -67,19 +69,19 @@ public final class MatMul {
      */
     static final int PANEL_COLS = IN_PLACE_COLS;
     /**
-     * Per-block factors kept per row of a tile pass, at most one per 16 columns (Q4_K's scale and
-     * min per 32), converted to fp32 once per pass ({@link CpuWeightFormat#tileScales}) instead of once per vector
-     * of every token group.
+     * Per-block scales kept per row of a tile pass: one per 32 columns (Q8_0's block, the smallest
+     * block of a format the tiles read in place), converted to fp32 once per pass
+     * ({@link CpuWeightFormat#tileScales}) instead of once per vector of every token group.
      */
-    static final int ROW_SCALES = IN_PLACE_COLS / CpuWeightFormat.TILE_SCALE_GROUP;
+    static final int ROW_SCALES = IN_PLACE_COLS / 32;
     /** Tokens whose accumulators are kept per row panel (a longer prefill is cut into such blocks). */
     static final int TOKEN_BLOCK = 48;
     /** Rows per claimed chunk of a parallel product. */
     private static final int CHUNK_ROWS = 4 * PANEL_ROWS;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    /** The tiles for each {@link CpuWeightFormat#tileLanes} kind, by kind: one {@link Tiles} copy each. */
-    private static final TileKernel[] TILES = tileCopies(CpuWeightFormat.MAX_KIND + 1);
+    /** The tiles for each {@link CpuWeightFormat#tileLanes()} kind, by kind: one {@link Tiles} copy each. */
+    private static final TileKernel[] TILES = tileCopies(CpuWeightFormat.Q8_0_LANES + 1);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Per-thread buffers, fixed size (about 100 KB with 16 lanes, 64 KB of it the panel). */
@@ -180,12 +182,12 @@ public final class MatMul {
         float[] acc = sc.acc;
         int vectors = rc * tc;
         Arrays.fill(acc, 0, vectors * L, 0f);
-        int kind = format.tileLanes(tc);
+        int kind = format.tileLanes();
         int step = kind != CpuWeightFormat.PANEL ? IN_PLACE_COLS : PANEL_COLS;
         for (int c0 = 0; c0 < kv; c0 += step) {
             int width = Math.min(step, kv - c0);
             if (kind != CpuWeightFormat.PANEL) {
-                // the tiles read the weights where they are and widen them in registers
+                // BF16 and Q8_0 widen in a few instructions: the tiles read the weights where they are
                 for (int r = 0; r < rc; r++) {
                     format.tileScales(w.data(), (long) (n + r) * k + c0, width, sc.scales, r * ROW_SCALES);
                 }

@@ -12,8 +12,8 @@ import java.nio.ByteOrder;
 import static dev.llada2.backend.cpu.MatMul.ROW_SCALES;
 
 /**
- * {@link MatMul}'s register tiles for one way of reading weights ({@link CpuWeightFormat#tileLanes}:
- * the fp32 panel, or BF16, Q8_0 or Q4_K in registers). This class is never used as itself: {@link MatMul}
+ * {@link MatMul}'s register tiles for one way of reading weights ({@link CpuWeightFormat#tileLanes()}:
+ * the fp32 panel, BF16 or Q8_0 in registers). This class is never used as itself: {@link MatMul}
  * defines one hidden copy of it per kind ({@code MatMul.TILES}), each with its kind as a constant
  * ({@link #KIND}). Why: C2 compiles one copy of a method and shapes it by the branches its runs
  * took; when a single set of tiles read two kinds in one JVM, every weight load carried both paths

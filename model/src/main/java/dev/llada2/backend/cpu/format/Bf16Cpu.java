@@ -38,7 +38,7 @@ final class Bf16Cpu implements CpuWeightFormat {
     }
 
     @Override
-    public int tileLanes(int tokens) {
+    public int tileLanes() {
         return BF16_LANES;
     }
 

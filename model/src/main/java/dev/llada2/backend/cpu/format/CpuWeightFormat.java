@@ -35,60 +35,39 @@ public interface CpuWeightFormat {
         MemorySegment.copy(tmp, 0, dst, ValueLayout.JAVA_FLOAT, dstOff, count);
     }
 
-    /** {@link #tileLanes}: the tiles read fp32 that {@link #decode} wrote into a panel. */
+    /** {@link #tileLanes()}: the tiles read fp32 that {@link #decode} wrote into a panel. */
     int PANEL = 0;
-    /** {@link #tileLanes}: BF16 widened in registers from the tensor by {@link #lanes}. */
+    /** {@link #tileLanes()}: BF16 widened in registers from the tensor by {@link #lanes}. */
     int BF16_LANES = 1;
-    /** {@link #tileLanes}: Q8_0 blocks decoded in registers from the tensor by {@link #lanes}. */
+    /** {@link #tileLanes()}: Q8_0 blocks decoded in registers from the tensor by {@link #lanes}. */
     int Q8_0_LANES = 2;
-    /** {@link #tileLanes}: Q4_K blocks decoded in registers from the tensor by {@link #lanes}. */
-    int Q4_K_LANES = 3;
-    /** The largest kind: {@code MatMul} keeps one copy of its tiles per kind up to it. */
-    int MAX_KIND = Q4_K_LANES;
 
     /**
-     * How the matrix tiles read this format's weights in a product with {@code tokens} tokens:
-     * {@link #PANEL}, or a kind that {@link #lanes} widens in registers straight from the tensor (so
-     * the weights' loads overlap the arithmetic instead of going through a decoded panel). An int, not
-     * an object, so that the tiles' choice is a compare the compiler folds away in each kind's copy.
-     * In registers the tiles widen a row's weights again for each group of up to 6 tokens, a panel
-     * once per product: a format whose widening takes many instructions (Q4_K) is read in registers
-     * only by products with few tokens (routed experts). Q6_K is always decoded into the panel: its
-     * widening (two byte planes, five integer operations) made the tiles too large for C2, which then
-     * left the weight loads as calls returning boxed vectors (1.5 MB allocated and 2–4x the time per
-     * 2048x512 expert product, measured).
+     * How the matrix tiles read this format's weights: {@link #PANEL}, or a kind that {@link #lanes}
+     * widens in registers straight from the tensor (so the weights' loads overlap the arithmetic
+     * instead of going through a decoded panel). An int, not an object, so that the tiles' choice is
+     * a compare the compiler hoists out of their loops.
      */
-    default int tileLanes(int tokens) {
+    default int tileLanes() {
         return PANEL;
     }
 
     /**
      * Elements {@code [row + i, row + i + lanes)} of {@code data}, a tensor in the format whose
-     * {@link #tileLanes} is {@code kind} (not {@link #PANEL}), widened to fp32 exactly as
+     * {@link #tileLanes()} is {@code kind} (not {@link #PANEL}), widened to fp32 exactly as
      * {@link #decode} widens them. {@code row} is a multiple of {@link #alignment()} (a row's
      * start), {@code i} a multiple of the lane count. A block format takes its blocks' scales from
      * {@code scales[s..]}, where {@link #tileScales} put those of the run that starts at {@code row}.
      */
     static jdk.incubator.vector.FloatVector lanes(int kind, MemorySegment data, long row, int i, float[] scales, int s) {
-        return switch (kind) {
-            case BF16_LANES -> Bf16Cpu.load(data, row + i);
-            case Q8_0_LANES -> Q8_0Cpu.load(data, row, i, scales, s);
-            default -> Q4KCpu.load(data, row, i, scales, s);
-        };
+        return kind == BF16_LANES ? Bf16Cpu.load(data, row + i) : Q8_0Cpu.load(data, row, i, scales, s);
     }
 
     /**
-     * Floats of {@link #tileScales} per element of a run, at most: one per 16 elements (Q4_K's scale
-     * and min per 32-element sub-block; Q8_0's scale per 32 takes fewer).
-     */
-    int TILE_SCALE_GROUP = 16;
-
-    /**
-     * For a format read in registers ({@link #tileLanes} not {@link #PANEL}): the fp32 factors of
-     * the blocks of the run of {@code count} elements from element {@code first}, in the format's own
-     * layout (at most {@code count / }{@link #TILE_SCALE_GROUP} floats) into {@code dst[dstOff..]}, so
-     * the tiles convert each block's scale once per run rather than once per vector and token group.
-     * Nothing for a format without block scales.
+     * For a format read in registers ({@link #tileLanes()} not {@link #PANEL}): the fp32 scales of
+     * the blocks of the run of {@code count} elements from element {@code first}, one per block into
+     * {@code dst[dstOff..]}, so the tiles convert each block's scale once per run rather than once per
+     * vector and token group. Nothing for a format without block scales.
      */
     default void tileScales(MemorySegment data, long first, int count, float[] dst, int dstOff) {
     }

@@ -28,18 +28,13 @@ final class Q8_0Cpu extends BlockFormat {
 
     /** Read in registers by the tiles wherever a vector of lanes lies within one block. */
     @Override
-    public int tileLanes(int tokens) {
-        return inRegisters() ? Q8_0_LANES : PANEL;
-    }
-
-    /** Whether a vector of lanes lies within one block, so that the tiles can read the codes in registers. */
-    private static boolean inRegisters() {
-        return vectorized() && lanes() <= BLOCK;
+    public int tileLanes() {
+        return vectorized() && lanes() <= BLOCK ? Q8_0_LANES : PANEL;
     }
 
     @Override
     public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
-        if (!inRegisters()) {
+        if (tileLanes() == PANEL) {
             decodeScalar(data, first, count, dst, dstOff);
             return;
         }
