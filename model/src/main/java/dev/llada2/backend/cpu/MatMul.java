@@ -35,10 +35,11 @@ import java.util.Arrays;
  * ({@code TileAllocationTest} guards the formats that are read in registers; perf/RESULTS.md).
  * For BF16 and Q8_0 the choice is the format's, not the token count's: on an Intel Xeon with two
  * FMA ports, where the widening competes with the FMAs (each 6-token group widens the weights
- * again, which might have favoured a panel for large blocks), an fp32 panel of BF16 took more time at every token count from 1 to 32 (the dense
- * 32-token products 13–60% more: the 64 KB panel does not fit L1 and doubles the weight bytes the
- * tiles read from L2), and one of Q8_0 less only for the dense 32-token products (10–25%, on a
- * loaded machine) but more for the head's 32 tokens and for 2–12-token experts (perf/RESULTS.md).
+ * again, which might have favoured a panel for large blocks), an fp32 panel of BF16 took more time
+ * at every token count from 1 to 32 (the dense 32-token products 13–60% more: the 64 KB panel does
+ * not fit L1 and doubles the weight bytes the tiles read from L2), and one of Q8_0 less only for
+ * the dense 32-token products (10–25%, on a loaded machine) but more for the head's 32 tokens and
+ * for 2–12-token experts (perf/RESULTS.md).
  * Each kind runs its own copy of the tiles ({@link Tiles}), so products of several formats in one
  * JVM do not slow each other.
  *

@@ -73,9 +73,11 @@ final class Q6KCpu extends BlockFormat {
                                 .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 30 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
                         IntVector c1 = ql1.lanewise(VectorOperators.LSHL, 26 - 4 * n)
                                 .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 28 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
-                        ((FloatVector) c0.convertShape(VectorOperators.I2F, F, 0)).mul(byteAt(data, at + SCALES + e / 16) * d)
+                        float scale0 = byteAt(data, at + SCALES + e / 16) * d;
+                        float scale1 = byteAt(data, at + SCALES + (e + 32) / 16) * d;
+                        ((FloatVector) c0.convertShape(VectorOperators.I2F, F, 0)).mul(scale0)
                                 .intoMemorySegment(dst, o + 4L * e, NATIVE);
-                        ((FloatVector) c1.convertShape(VectorOperators.I2F, F, 0)).mul(byteAt(data, at + SCALES + (e + 32) / 16) * d)
+                        ((FloatVector) c1.convertShape(VectorOperators.I2F, F, 0)).mul(scale1)
                                 .intoMemorySegment(dst, o + 4L * (e + 32), NATIVE);
                     }
                 }
