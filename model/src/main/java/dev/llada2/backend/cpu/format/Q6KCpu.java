@@ -42,11 +42,10 @@ final class Q6KCpu extends BlockFormat {
      * 26 brings the 6-bit code down sign-extended. The {@code qh} bytes have their odd bits flipped
      * once per load (xor 0xAA), which flips bit 5 of every code, so that the sign-extended value is
      * {@code q − 32} without a mask and a subtraction. Per half and run of lanes the three byte
-     * vectors are loaded once for all four quarters. Each vector of codes is multiplied by its
-     * group's {@code d·scale[j]} (exact: an 11-bit significand times an 8-bit integer), one scalar
-     * product per vector (needs at most 16 lanes: a vector within one group of 16); an array of the
-     * block's sixteen products cost an allocation per call (41 KB per 2048 x 512 expert product,
-     * 13 MB per forward of a Q6_K head). Written out in one loop nest with no
+     * vectors are loaded once for all four quarters. The sixteen products {@code d·scale[j]} (exact:
+     * an 11-bit significand times an 8-bit integer) are computed once per block, one vector
+     * conversion into {@code scales[]}, and each vector of codes is multiplied by its group's
+     * (needs at most 16 lanes: a vector within one group of 16). Written out in one loop nest with no
      * helper taking or returning a vector (see {@link BlockLanes}).
      */
     @Override
@@ -55,9 +54,14 @@ final class Q6KCpu extends BlockFormat {
             decodeScalar(data, first, count, dst, dstOff);
             return;
         }
+        float[] scales = new float[SCALE_COUNT];
         long at = first / BLOCK * BLOCK_BYTES;
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at + D);
+            for (int s = 0; s < SCALE_COUNT; s += lanes()) {
+                ((FloatVector) ByteVector.fromMemorySegment(B, data, at + SCALES + s, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(scales, s);
+            }
             for (int h = 0; h < 2; h++) {
                 for (int l = 0; l < 32; l += lanes()) {
                     IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64L * h + l,
@@ -73,11 +77,9 @@ final class Q6KCpu extends BlockFormat {
                                 .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 30 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
                         IntVector c1 = ql1.lanewise(VectorOperators.LSHL, 26 - 4 * n)
                                 .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 28 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
-                        float scale0 = byteAt(data, at + SCALES + e / 16) * d;
-                        float scale1 = byteAt(data, at + SCALES + (e + 32) / 16) * d;
-                        ((FloatVector) c0.convertShape(VectorOperators.I2F, F, 0)).mul(scale0)
+                        ((FloatVector) c0.convertShape(VectorOperators.I2F, F, 0)).mul(scales[e / 16])
                                 .intoMemorySegment(dst, o + 4L * e, NATIVE);
-                        ((FloatVector) c1.convertShape(VectorOperators.I2F, F, 0)).mul(scale1)
+                        ((FloatVector) c1.convertShape(VectorOperators.I2F, F, 0)).mul(scales[(e + 32) / 16])
                                 .intoMemorySegment(dst, o + 4L * (e + 32), NATIVE);
                     }
                 }
