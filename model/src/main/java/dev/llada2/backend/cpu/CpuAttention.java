@@ -25,12 +25,15 @@ final class CpuAttention {
 
     /**
      * @param a     normalised input {@code [T, hidden]}
-     * @param start absolute position of the first token; keys {@code [0, start)} are in {@code cache}
-     * @param out   receives the attention output {@code [T, hidden]} (before the residual add)
+     * @param start   absolute position of the first token; keys {@code [0, start)} are in {@code cache}
+     * @param queries the rows whose output is wanted, in order (every row's key and value is computed
+     *                and cached whatever this says: the next forwards and the other rows read them)
+     * @param out     receives the attention output of those rows {@code [queries.length, hidden]}
+     *                (before the residual add)
      * @param stats receives the time of the projections, the rope and the scores
      */
     void forward(CpuDevice dev, AttentionWeights w, float[] a, int tokens, int start, AttentionMask mask,
-                 KvCache cache, float[] out, EngineStats stats) {
+                 KvCache cache, int[] queries, float[] out, EngineStats stats) {
         long clock = System.nanoTime();
         int hd = c.headDim();
         int nh = c.numAttentionHeads();
@@ -71,9 +74,11 @@ final class CpuAttention {
         clock = stats.lap(ForwardPart.ATTENTION_ROPE, clock);
         int total = start + tokens;
         int group = c.queriesPerKvHead();
-        float[] context = new float[tokens * qDim];
-        dev.parallelFor(tokens * nh, job -> {
-            int t = job / nh;
+        int wanted = queries.length;
+        float[] context = new float[wanted * qDim];
+        dev.parallelFor(wanted * nh, job -> {
+            int i = job / nh;
+            int t = queries[i];
             int h = job % nh;
             int g = h / group;
             int limit = mask.keyLimit(start + t, total);
@@ -89,15 +94,15 @@ final class CpuAttention {
                 scores[j] = (float) Math.exp(scores[j] - max);
                 sum += scores[j];
             }
-            int cOff = t * qDim + h * hd;
+            int cOff = i * qDim + h * hd;
             for (int j = 0; j < limit; j++) {
                 VectorOps.axpy(scores[j] / sum, values, j * kvDim + g * hd, context, cOff, hd);
             }
         });
         clock = stats.lap(ForwardPart.ATTENTION_SCORES, clock);
-        MatMul.multiply(dev, w.dense(), context, tokens, out);
+        MatMul.multiply(dev, w.dense(), context, wanted, out);
         w.denseBias().ifPresent(b -> {
-            for (int t = 0; t < tokens; t++) {
+            for (int t = 0; t < wanted; t++) {
                 VectorOps.add(b, 0, out, t * c.hiddenSize(), c.hiddenSize());
             }
         });

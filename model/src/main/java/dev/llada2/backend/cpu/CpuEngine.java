@@ -16,6 +16,7 @@ import dev.llada2.weights.LayerWeights;
 import dev.llada2.weights.MoeWeights;
 
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The pure-Java engine: the forward pass of {@link dev.llada2.arch.LLaDA2Architecture} in fp32 on
@@ -93,45 +94,66 @@ public final class CpuEngine implements Engine {
         }
         float[] normed = new float[tokens * h];
         float[] delta = new float[tokens * h];
+        int[] all = IntStream.range(0, tokens).toArray();
+        int[] headRows = headRows(r.head());
+        // The last layer's output feeds nothing but the head, so past its keys and values (which
+        // every row needs) it computes the rows the head reads and no others: exact, since every row
+        // of a block is computed on its own (MatMul's result for a token does not depend on the
+        // tokens beside it), and about half the rows of a denoising forward (the committed ones) and
+        // all of a prefill's are skipped. A trace records every row, so it keeps them all.
+        boolean onlyHeadRows = !trace.enabled();
+        int rows = tokens;
         for (LayerWeights layer : w.layers()) {
             int l = layer.index();
             CpuDevice dev = devices.get(placement.layerDevice()[l]);
-            current = handOff(current, dev, tokens);
+            current = handOff(current, dev, rows);
             t = System.nanoTime();
             rmsNormRows(dev, x, layer.inputNorm(), normed, tokens);
             stats.lap(ForwardPart.NORMS_RESIDUAL, t);
-            attention.forward(dev, layer.attention(), normed, tokens, r.start(), r.mask(), caches[l], delta, stats);
+            int[] queries = onlyHeadRows && l == c.numHiddenLayers() - 1 ? headRows : all;
+            attention.forward(dev, layer.attention(), normed, tokens, r.start(), r.mask(), caches[l], queries, delta,
+                    stats);
+            t = System.nanoTime();
+            if (queries != all) {
+                x = gatherRows(x, queries);
+                rows = queries.length;
+            }
             if (trace.enabled()) {
                 trace.layer("attn_out", l, delta, tokens, h);
             }
-            t = System.nanoTime();
-            VectorOps.add(delta, 0, x, 0, tokens * h);
-            rmsNormRows(dev, x, layer.postNorm(), normed, tokens);
+            VectorOps.add(delta, 0, x, 0, rows * h);
+            rmsNormRows(dev, x, layer.postNorm(), normed, rows);
             t = stats.lap(ForwardPart.NORMS_RESIDUAL, t);
-            switch (layer.ffn()) {
-                case DenseMlp dense -> {
-                    CpuMlp.forward(dev, dense.mlp(), normed, tokens, delta);
-                    stats.lap(ForwardPart.DENSE_MLP, t);
+            if (rows > 0) {
+                switch (layer.ffn()) {
+                    case DenseMlp dense -> {
+                        CpuMlp.forward(dev, dense.mlp(), normed, rows, delta);
+                        stats.lap(ForwardPart.DENSE_MLP, t);
+                    }
+                    case MoeWeights m -> moe.forward(dev, expertDevices[l], m, l, normed, rows, delta, trace, stats);
                 }
-                case MoeWeights m -> moe.forward(dev, expertDevices[l], m, l, normed, tokens, delta, trace, stats);
             }
             if (trace.enabled()) {
                 trace.layer("mlp_out", l, delta, tokens, h);
             }
             t = System.nanoTime();
-            VectorOps.add(delta, 0, x, 0, tokens * h);
+            VectorOps.add(delta, 0, x, 0, rows * h);
             stats.lap(ForwardPart.NORMS_RESIDUAL, t);
             if (trace.enabled()) {
                 trace.layer("layer_out", l, x, tokens, h);
             }
         }
+        if (rows != tokens) {
+            // x now holds the head's rows, in order
+            headRows = IntStream.range(0, rows).toArray();
+        }
         if (r.appendToCache()) {
             cacheLength = r.start() + tokens;
         }
         CpuDevice headDev = devices.get(placement.headDevice());
-        handOff(current, headDev, tokens);
+        handOff(current, headDev, rows);
         t = System.nanoTime();
-        ForwardResult result = head(headDev, r.head(), x, tokens, trace);
+        ForwardResult result = head(headDev, r.head(), headRows, x, rows, trace);
         long end = stats.lap(ForwardPart.HEAD, t);
         // hand-off accounting, allocation, tracing: the forward's time that no part took
         stats.addTime(ForwardPart.OTHER, (end - start) - (stats.partNanosTotal() - accounted));
@@ -139,18 +161,15 @@ public final class CpuEngine implements Engine {
         return result;
     }
 
-    private ForwardResult head(CpuDevice dev, HeadRequest request, float[] x, int tokens, TraceSink trace) {
+    /** The rows of {@code x} the head reads, in order ({@code rows} of the request, or of {@code x}). */
+    private ForwardResult head(CpuDevice dev, HeadRequest request, int[] rows, float[] x, int tokens,
+                               TraceSink trace) {
         int h = c.hiddenSize();
         if (trace.enabled()) {
             float[] all = new float[tokens * h];
             rmsNormRows(dev, x, w.finalNorm(), all, tokens);
             trace.floats("final_hidden", all, tokens, h);
         }
-        int[] rows = switch (request) {
-            case HeadRequest.None n -> new int[0];
-            case HeadRequest.Greedy g -> g.rows();
-            case HeadRequest.Logits lg -> lg.rows();
-        };
         if (rows.length == 0) {
             return ForwardResult.EMPTY;
         }
@@ -165,6 +184,24 @@ public final class CpuEngine implements Engine {
             return new ForwardResult(argmax, conf, null);
         }
         return new ForwardResult(null, null, CpuLmHead.logits(dev, w.lmHead(), hidden, rows.length));
+    }
+
+    private static int[] headRows(HeadRequest request) {
+        return switch (request) {
+            case HeadRequest.None n -> new int[0];
+            case HeadRequest.Greedy g -> g.rows();
+            case HeadRequest.Logits lg -> lg.rows();
+        };
+    }
+
+    /** Rows {@code rows} of {@code x [T, hidden]}, in that order. */
+    private float[] gatherRows(float[] x, int[] rows) {
+        int h = c.hiddenSize();
+        float[] out = new float[rows.length * h];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(x, rows[i] * h, out, i * h, h);
+        }
+        return out;
     }
 
     private void embed(int[] ids, float[] x) {

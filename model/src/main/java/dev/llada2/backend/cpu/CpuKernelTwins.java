@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * The CPU engine's own code on plain arrays, for the TornadoVM self-test: a device kernel is checked
@@ -61,7 +62,8 @@ public final class CpuKernelTwins {
             System.arraycopy(keys, 0, cache.keys(), 0, start * kvDim);
             System.arraycopy(values, 0, cache.values(), 0, start * kvDim);
             float[] out = new float[tokens * rows];
-            new CpuAttention(c).forward(dev, w, qkv, tokens, start, mask, cache, out, new EngineStats());
+            new CpuAttention(c).forward(dev, w, qkv, tokens, start, mask, cache, IntStream.range(0, tokens).toArray(),
+                    out, new EngineStats());
             System.arraycopy(cache.keys(), start * kvDim, keys, start * kvDim, tokens * kvDim);
             System.arraycopy(cache.values(), start * kvDim, values, start * kvDim, tokens * kvDim);
             float[] context = new float[tokens * qDim];
