@@ -44,7 +44,8 @@ final class Q6KCpu extends BlockFormat {
      * {@code q − 32} without a mask and a subtraction. Per half and run of lanes the three byte
      * vectors are loaded once for all four quarters. The sixteen products {@code d·scale[j]} (exact:
      * an 11-bit significand times an 8-bit integer) are computed once per block, one vector
-     * conversion into {@code scales[]}, and each vector of codes is multiplied by its group's
+     * conversion into the first 16 floats of {@code tmp} (rather than a new array per call: a
+     * product of Q6_K rows calls this once per row and pass), and each vector of codes is multiplied by its group's
      * (needs at most 16 lanes: a vector within one group of 16). Written out in one loop nest with no
      * helper taking or returning a vector (see {@link BlockLanes}).
      */
@@ -54,7 +55,9 @@ final class Q6KCpu extends BlockFormat {
             decodeScalar(data, first, count, dst, dstOff);
             return;
         }
-        float[] scales = new float[SCALE_COUNT];
+        // tmp's first 16 floats (this path writes dst directly, so tmp is free); a caller without one
+        // (a row decoded into an array, through BlockFormat's stage) gets a new array
+        float[] scales = tmp != null && tmp.length >= SCALE_COUNT ? tmp : new float[SCALE_COUNT];
         long at = first / BLOCK * BLOCK_BYTES;
         for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
             float d = half(data, at + D);
