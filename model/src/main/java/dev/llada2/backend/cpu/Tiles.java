@@ -54,13 +54,10 @@ final class Tiles implements MatMul.TileKernel {
         int as = tc * L;
         int rows4 = rc - rc % 4;
         // tc tokens in as few groups of at most 6 as possible, of sizes that differ by at most one:
-        // a lone token or two left after groups of 6 would run at a fraction of the FMA rate. The
-        // larger groups come first: the first group meets the rows' weights fresh from memory, so
-        // the more tokens it carries, the more arithmetic each streamed byte feeds (16 tokens as
-        // 6, 5, 5 rather than 5, 5, 6; perf/RESULTS.md)
+        // a lone token or two left after groups of 6 would run at a fraction of the FMA rate
         int groups = (tc + 5) / 6;
         for (int g = 0, j = 0; g < groups; g++) {
-            int size = (tc - j + groups - g - 1) / (groups - g);
+            int size = (tc - j) / (groups - g);
             for (int r = 0; r < rows4; r += 4) {
                 long pr = po + r * ps;
                 int xj = xo + j * xs;
