@@ -8,6 +8,7 @@ import dev.llada2.runtime.ForwardRequest;
 import dev.llada2.runtime.HeadRequest;
 import dev.llada2.runtime.Placement;
 import dev.llada2.testing.SharedData;
+import dev.llada2.trace.ForwardTrace;
 import dev.llada2.trace.TraceSink;
 import dev.llada2.weights.LoadedModel;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class DeterminismTest {
 
     /**
      * The last layer computes only the rows the head reads (past the keys and values); a traced
-     * forward keeps every row. The head's rows must come out the same bits either way, in a
+     * forward keeps every row (the trace records them all). The head's rows must come out the same bits either way, in a
      * denoising-shaped forward (a 32-token block after a cached prompt, some rows wanted) and in a
      * forward whose rows are wanted out of order.
      */
@@ -57,24 +58,7 @@ class DeterminismTest {
             int[] block = IntStream.range(0, 32).map(i -> (i * 29 + 7) % 1000).toArray();
             for (int[] rows : new int[][] {{3, 4, 9, 17, 30, 31}, {31, 0, 12}}) {
                 float[] pruned = blockLogits(e, prompt, block, rows, TraceSink.NONE);
-                float[] everyRow = blockLogits(e, prompt, block, rows, new TraceSink() {
-                    @Override
-                    public boolean enabled() {
-                        return true;
-                    }
-
-                    @Override
-                    public void floats(String name, float[] data, int... shape) {
-                    }
-
-                    @Override
-                    public void ints(String name, int[] data, int... shape) {
-                    }
-
-                    @Override
-                    public void layer(String kind, int layer, float[] data, int r, int cols) {
-                    }
-                });
+                float[] everyRow = blockLogits(e, prompt, block, rows, new ForwardTrace());
                 assertArrayEquals(everyRow, pruned, "rows " + java.util.Arrays.toString(rows));
             }
         }
