@@ -24,9 +24,9 @@ import java.util.Arrays;
  * registers), so each loaded vector feeds several fused multiply-adds. BF16 and Q8_0 weights skip
  * the panel: their widening takes a few instructions (BF16: two; Q8_0: widen the int8 codes,
  * multiply by the block's scale, exact), so the tiles widen them in registers straight from the
- * tensor ({@link CpuWeightFormat#lanes}) and the weights' loads overlap the arithmetic (BF16: a
- * quarter less time than staging them; Q8_0: a fifth, measured on the LM head and on routed
- * experts). The Q4_K and Q6_K decoders stay on the panel: their widening in registers (unpack
+ * tensor ({@link CpuWeightFormat#bf16Lanes}, {@link CpuWeightFormat#q8_0Lanes}) and the weights'
+ * loads overlap the arithmetic (BF16: a quarter less time than staging them; Q8_0: a fifth, measured
+ * on the LM head and on routed experts). The Q4_K and Q6_K decoders stay on the panel: their widening in registers (unpack
  * 4- or 6-bit codes, apply a sub-block's factors) compiles to too much code for C2, which then
  * leaves the loads as calls returning boxed vectors, megabytes per product and 2–4x the time. Q6_K
  * did so in every tile; Q4_K in the 4 x 6 tile, and in the others whenever C2 happened to compile
@@ -81,6 +81,11 @@ public final class MatMul {
     private static final int CHUNK_ROWS = 4 * PANEL_ROWS;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    static {
+        // before any tile is compiled: C2 must inline the weight loads into the tiles (JitInlining)
+        JitInlining.ensureInstalled();
+    }
+
     /** The tiles for each {@link CpuWeightFormat#tileLanes()} kind, by kind: one {@link Tiles} copy each. */
     private static final TileKernel[] TILES = tileCopies(CpuWeightFormat.Q8_0_LANES + 1);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);

@@ -43,8 +43,8 @@ final class Tiles implements MatMul.TileKernel {
     /**
      * {@code rc} rows of {@code width} columns against {@code tc} tokens ({@code x[xo + j*xs ..]}): the
      * rows start at element {@code po} of {@code p} with stride {@code ps}, in the tensor when this
-     * copy's kind is not {@link CpuWeightFormat#PANEL} (widened by {@link CpuWeightFormat#lanes}), else fp32
-     * in the panel. Accumulator of row r, token j at {@code acc[(r * tc + j) * L]}.
+     * copy's kind is not {@link CpuWeightFormat#PANEL} (widened by {@link CpuWeightFormat#bf16Lanes} or
+     * {@link CpuWeightFormat#q8_0Lanes}), else fp32 in the panel. Accumulator of row r, token j at {@code acc[(r * tc + j) * L]}.
      * Tokens are the outer loop, in groups of at most 6, so a group's activations meet every row
      * while in cache.
      */
@@ -431,7 +431,8 @@ final class Tiles implements MatMul.TileKernel {
      * come from {@code s[so..]}, the row's scales of the pass converted by {@link CpuWeightFormat#tileScales}.
      */
     private static FloatVector weights(MemorySegment p, long row, int i, float[] s, int so) {
-        return KIND != CpuWeightFormat.PANEL ? CpuWeightFormat.lanes(KIND, p, row, i, s, so)
+        return KIND == CpuWeightFormat.BF16_LANES ? CpuWeightFormat.bf16Lanes(p, row + i)
+                : KIND == CpuWeightFormat.Q8_0_LANES ? CpuWeightFormat.q8_0Lanes(p, row, i, s, so)
                 : FloatVector.fromMemorySegment(F, p, 4L * (row + i), ByteOrder.nativeOrder());
     }
 

@@ -37,6 +37,7 @@ class TileAllocationTest {
         assertTrue(threads.isThreadAllocatedMemorySupported(), "this JVM cannot count a thread's allocations");
         threads.setThreadAllocatedMemoryEnabled(true);
         long self = Thread.currentThread().threadId();
+        assertTrue(JitInlining.ensureInstalled(), "the JIT directive that inlines the weight loads was not taken");
         try (Arena arena = Arena.ofShared()) {
             int covered = 0;
             for (DType dtype : new DType[] {DType.BF16, DType.Q8_0, DType.Q4_K, DType.Q6_K}) {

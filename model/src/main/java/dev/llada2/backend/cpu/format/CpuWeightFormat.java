@@ -37,14 +37,14 @@ public interface CpuWeightFormat {
 
     /** {@link #tileLanes()}: the tiles read fp32 that {@link #decode} wrote into a panel. */
     int PANEL = 0;
-    /** {@link #tileLanes()}: BF16 widened in registers from the tensor by {@link #lanes}. */
+    /** {@link #tileLanes()}: BF16 widened in registers from the tensor by {@link #bf16Lanes}. */
     int BF16_LANES = 1;
-    /** {@link #tileLanes()}: Q8_0 blocks decoded in registers from the tensor by {@link #lanes}. */
+    /** {@link #tileLanes()}: Q8_0 blocks decoded in registers from the tensor by {@link #q8_0Lanes}. */
     int Q8_0_LANES = 2;
 
     /**
-     * How the matrix tiles read this format's weights: {@link #PANEL}, or a kind that {@link #lanes}
-     * widens in registers straight from the tensor (so the weights' loads overlap the arithmetic
+     * How the matrix tiles read this format's weights: {@link #PANEL}, or a kind whose weights the tiles
+     * widen in registers ({@link #bf16Lanes}, {@link #q8_0Lanes}) straight from the tensor (so the weights' loads overlap the arithmetic
      * instead of going through a decoded panel). An int, not an object, so that the tiles' choice is
      * a compare the compiler hoists out of their loops.
      */
@@ -53,14 +53,28 @@ public interface CpuWeightFormat {
     }
 
     /**
-     * Elements {@code [row + i, row + i + lanes)} of {@code data}, a tensor in the format whose
-     * {@link #tileLanes()} is {@code kind} (not {@link #PANEL}), widened to fp32 exactly as
-     * {@link #decode} widens them. {@code row} is a multiple of {@link #alignment()} (a row's
-     * start), {@code i} a multiple of the lane count. A block format takes its blocks' scales from
-     * {@code scales[s..]}, where {@link #tileScales} put those of the run that starts at {@code row}.
+     * BF16 elements {@code [first, first + lanes)} of {@code data} widened to fp32 exactly as
+     * {@link #decode} widens them: for the matrix tiles of kind {@link #BF16_LANES}.
      */
-    static jdk.incubator.vector.FloatVector lanes(int kind, MemorySegment data, long row, int i, float[] scales, int s) {
-        return kind == BF16_LANES ? Bf16Cpu.load(data, row + i) : Q8_0Cpu.load(data, row, i, scales, s);
+    static jdk.incubator.vector.FloatVector bf16Lanes(MemorySegment data, long first) {
+        return Bf16Cpu.load(data, first);
+    }
+
+    /**
+     * Q8_0 elements {@code [row + i, row + i + lanes)} of {@code data} widened to fp32 exactly as
+     * {@link #decode} widens them, for the matrix tiles of kind {@link #Q8_0_LANES}. {@code row} is a
+     * multiple of the block (a row's start), {@code i} a multiple of the lane count; the blocks'
+     * scales come from {@code scales[s..]}, where {@link #tileScales} put those of the run that starts
+     * at {@code row}.
+     *
+     * <p>One method per kind, not one that takes the kind: C2 may compile such a load on its own
+     * (while the tiles still run interpreted it is called millions of times) before it compiles the
+     * tiles, and then inlines it into them only if that compiled code is small; one method serving
+     * both kinds compiled both kinds' code and, once in a CI run, was too large to inline, so every
+     * weight vector was boxed ({@code TileAllocationTest}).
+     */
+    static jdk.incubator.vector.FloatVector q8_0Lanes(MemorySegment data, long row, int i, float[] scales, int s) {
+        return Q8_0Cpu.load(data, row, i, scales, s);
     }
 
     /**
