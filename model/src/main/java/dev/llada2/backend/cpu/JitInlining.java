@@ -19,7 +19,8 @@ import java.nio.file.Path;
  * compiled while the profile was incomplete (tier-2 code keeps no call counts) therefore left the
  * loads as calls, every weight vector they returned was boxed, and the products allocated megabytes
  * and ran 2–4x slower for the rest of the run: a race that {@code TileAllocationTest} lost once in
- * CI for Q8_0 (3 MB per 256 x 2048 product). A forced inline ignores those heuristics.
+ * CI for Q8_0 (3 MB per 256 x 2048 product). A forced inline ignores those heuristics. The cost is
+ * paid once, when the first product runs: about 150 ms to start the JVM's platform MBean server.
  */
 final class JitInlining {
 
