@@ -110,21 +110,13 @@ class MatMulTest {
                     int cols = shape[1];
                     int tokens = shape[2];
                     SplittableRandom r = new SplittableRandom(rows * 7L + cols + tokens);
-                    long rowBytes = (long) cols / dtype.blockSize() * dtype.blockBytes();
-                    MemorySegment seg = arena.allocate(rowBytes * rows, 8);
-                    float[] row = new float[cols];
-                    for (int n = 0; n < rows; n++) {
-                        for (int k = 0; k < cols; k++) {
-                            row[k] = (float) (0.05 * r.nextDouble(-1, 1));
-                        }
-                        BlockQuantizer.of(dtype).quantize(row, 0, cols, seg, n * rowBytes);
-                    }
-                    Matrix w = new Matrix("w", rows, cols, dtype, seg);
+                    Matrix w = quantized(arena, dtype, rows, cols, r);
                     float[] x = activations(r, tokens * cols);
                     float[] y = new float[tokens * rows];
                     MatMul.multiply(dev, w, x, tokens, y);
+                    float[] row = new float[cols];
                     for (int n = 0; n < rows; n++) {
-                        CpuWeightFormat.of(dtype).decode(seg, (long) n * cols, cols, row, 0);
+                        CpuWeightFormat.of(dtype).decode(w.data(), (long) n * cols, cols, row, 0);
                         for (int t = 0; t < tokens; t++) {
                             float want = VectorOps.dot(row, 0, x, t * cols, cols);
                             assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(y[t * rows + n]),
@@ -145,7 +137,8 @@ class MatMulTest {
         return x;
     }
 
-    private static Matrix random(Arena arena, DType dtype, int rows, int cols, SplittableRandom r) {
+    /** BF16, F16 or F32 weights uniform in [-1, 1), drawn from {@code r} in order. */
+    static Matrix random(Arena arena, DType dtype, int rows, int cols, SplittableRandom r) {
         MemorySegment seg = arena.allocate((long) rows * cols * dtype.bytes(), 8);
         for (long i = 0; i < (long) rows * cols; i++) {
             float v = (float) r.nextDouble(-1, 1);
@@ -174,5 +167,22 @@ class MatMulTest {
                 assertEquals(want, y[t * rows + n], 1e-4, dtype + " " + rows + "x" + cols + " x" + tokens + " [t" + t + ",n" + n + "]");
             }
         }
+    }
+
+    /**
+     * Block-format weights ({@code dtype} Q8_0, Q4_K or Q6_K): rows of values uniform in
+     * [-0.05, 0.05), drawn from {@code r} row by row, quantized by {@link BlockQuantizer}.
+     */
+    static Matrix quantized(Arena arena, DType dtype, int rows, int cols, SplittableRandom r) {
+        long rowBytes = (long) cols / dtype.blockSize() * dtype.blockBytes();
+        MemorySegment seg = arena.allocate(rowBytes * rows, 8);
+        float[] row = new float[cols];
+        for (int n = 0; n < rows; n++) {
+            for (int k = 0; k < cols; k++) {
+                row[k] = (float) (0.05 * r.nextDouble(-1, 1));
+            }
+            BlockQuantizer.of(dtype).quantize(row, 0, cols, seg, n * rowBytes);
+        }
+        return new Matrix("w", rows, cols, dtype, seg);
     }
 }

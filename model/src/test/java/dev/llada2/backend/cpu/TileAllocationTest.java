@@ -2,14 +2,10 @@ package dev.llada2.backend.cpu;
 
 import dev.llada2.backend.cpu.format.CpuWeightFormat;
 import dev.llada2.checkpoint.DType;
-import dev.llada2.checkpoint.TensorReader;
-import dev.llada2.checkpoint.quant.BlockQuantizer;
 import dev.llada2.weights.Matrix;
-import dev.llada2.weights.RandomCheckpoint;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 
@@ -69,21 +65,7 @@ class TileAllocationTest {
     }
 
     private static Matrix matrix(Arena arena, DType dtype, SplittableRandom r) {
-        long rowBytes = dtype == DType.BF16 ? 2L * COLS : (long) COLS / dtype.blockSize() * dtype.blockBytes();
-        MemorySegment seg = arena.allocate(rowBytes * ROWS, 64);
-        float[] row = new float[COLS];
-        for (int n = 0; n < ROWS; n++) {
-            for (int k = 0; k < COLS; k++) {
-                row[k] = (float) (0.05 * r.nextDouble(-1, 1));
-            }
-            if (dtype == DType.BF16) {
-                for (int k = 0; k < COLS; k++) {
-                    seg.set(TensorReader.SHORT_LE, n * rowBytes + 2L * k, RandomCheckpoint.toBf16(row[k]));
-                }
-            } else {
-                BlockQuantizer.of(dtype).quantize(row, 0, COLS, seg, n * rowBytes);
-            }
-        }
-        return new Matrix("w", ROWS, COLS, dtype, seg);
+        return dtype == DType.BF16 ? MatMulTest.random(arena, dtype, ROWS, COLS, r)
+                : MatMulTest.quantized(arena, dtype, ROWS, COLS, r);
     }
 }
