@@ -44,7 +44,8 @@ final class Tiles implements MatMul.TileKernel {
      * {@code rc} rows of {@code width} columns against {@code tc} tokens ({@code x[xo + j*xs ..]}): the
      * rows start at element {@code po} of {@code p} with stride {@code ps}, in the tensor when this
      * copy's kind is not {@link CpuWeightFormat#PANEL} (widened by {@link CpuWeightFormat#bf16Lanes} or
-     * {@link CpuWeightFormat#q8_0Lanes}), else fp32 in the panel. Accumulator of row r, token j at {@code acc[(r * tc + j) * L]}.
+     * {@link CpuWeightFormat#q8_0Lanes}), else fp32 in the panel. Accumulator of row r, token j at
+     * {@code acc[(r * tc + j) * L]}.
      * Tokens are the outer loop, in groups of at most 6, so a group's activations meet every row
      * while in cache.
      */

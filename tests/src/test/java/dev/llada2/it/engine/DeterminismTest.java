@@ -46,9 +46,9 @@ class DeterminismTest {
 
     /**
      * The last layer computes only the rows the head reads (past the keys and values); a traced
-     * forward keeps every row (the trace records them all). The head's rows must come out the same bits either way, in a
-     * denoising-shaped forward (a 32-token block after a cached prompt, some rows wanted) and in a
-     * forward whose rows are wanted out of order.
+     * forward keeps every row (the trace records them all). The head's rows must come out the same
+     * bits either way, in a denoising-shaped forward (a 32-token block after a cached prompt, some
+     * rows wanted) and in a forward whose rows are wanted out of order.
      */
     @Test
     void lastLayerOnHeadRowsOnlyEqualsEveryRow() {

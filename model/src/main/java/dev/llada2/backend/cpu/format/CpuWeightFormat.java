@@ -44,9 +44,9 @@ public interface CpuWeightFormat {
 
     /**
      * How the matrix tiles read this format's weights: {@link #PANEL}, or a kind whose weights the tiles
-     * widen in registers ({@link #bf16Lanes}, {@link #q8_0Lanes}) straight from the tensor (so the weights' loads overlap the arithmetic
-     * instead of going through a decoded panel). An int, not an object, so that the tiles' choice is
-     * a compare the compiler hoists out of their loops.
+     * widen in registers ({@link #bf16Lanes}, {@link #q8_0Lanes}) straight from the tensor (so the
+     * weights' loads overlap the arithmetic instead of going through a decoded panel). An int, not an
+     * object, so that the tiles' choice is a compare the compiler hoists out of their loops.
      */
     default int tileLanes() {
         return PANEL;
