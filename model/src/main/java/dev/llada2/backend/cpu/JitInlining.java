@@ -29,8 +29,10 @@ final class JitInlining {
             [{
               match: ["dev/llada2/backend/cpu/Tiles*.*"],
               inline: ["+dev/llada2/backend/cpu/Tiles*.weights",
+                       "+dev/llada2/backend/cpu/Tiles*.pairWeights",
                        "+dev/llada2/backend/cpu/format/CpuWeightFormat.bf16Lanes",
                        "+dev/llada2/backend/cpu/format/CpuWeightFormat.q8_0Lanes",
+                       "+dev/llada2/backend/cpu/format/CpuWeightFormat.q8_0StepLanes",
                        "+dev/llada2/backend/cpu/format/Bf16Cpu.load",
                        "+dev/llada2/backend/cpu/format/Q8_0Cpu.load",
                        "+dev/llada2/backend/cpu/format/Q8_0Cpu.codes",

@@ -28,6 +28,18 @@ final class Tiles implements MatMul.TileKernel {
     private static final int KIND = kind();
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    /**
+     * Vectors per step of the loops of the tiles of up to 4 tokens. Two for Q8_0: at 16 lanes a step is
+     * then one block, whose byte offset and scale index are linear in the step, so C2 lifts their
+     * bounds checks out of the loop and the two vectors share them; those tiles widen a weight vector
+     * for every 1–4 tokens, so the widening's cost shows (Q8_0 products of 1–2 tokens took up to a
+     * quarter less time, perf/RESULTS.md). One for the other kinds, whose addressing is linear anyway
+     * (in steps of two, BF16 ran no faster). The 5- and 6-token tiles loop over single vectors for
+     * every kind (in steps of two, the Q8_0 and BF16 LM heads ran 10–25% slower).
+     */
+    private static final int STEP_VECTORS = KIND == CpuWeightFormat.Q8_0_LANES ? 2 : 1;
+    /** Elements per step; a pass whose width is not a multiple of it ends with {@link #tile1x1}. */
+    static final int STEP = STEP_VECTORS * L;
 
     Tiles() {
     }
@@ -74,9 +86,12 @@ final class Tiles implements MatMul.TileKernel {
             }
             j += size;
         }
-        for (int r = rows4; r < rc; r++) {
-            for (int j = 0; j < tc; j++) {
-                tile1x1(p, po + r * ps, s, r * ROW_SCALES, x, xo + j * xs, acc, r * as + j * L, width);
+        int stepped = width - width % STEP;
+        for (int r = 0; r < rc; r++) {
+            // rows below 4 left over take the whole width, the others the vector past the last step
+            int from = r < rows4 ? stepped : 0;
+            for (int j = 0; j < tc && from < width; j++) {
+                tile1x1(p, po + r * ps, s, r * ROW_SCALES, x, xo + j * xs, acc, r * as + j * L, from, width);
             }
         }
     }
@@ -112,7 +127,7 @@ final class Tiles implements MatMul.TileKernel {
         FloatVector a33 = FloatVector.fromArray(F, acc, ao + 3 * as + 3 * L);
         FloatVector a34 = FloatVector.fromArray(F, acc, ao + 3 * as + 4 * L);
         FloatVector a35 = FloatVector.fromArray(F, acc, ao + 3 * as + 5 * L);
-        for (int i = 0; i < len; i += L) {
+        for (int i = 0; i < len - len % STEP; i += L) {
             FloatVector w0 = weights(p, po, i, s, so);
             FloatVector w1 = weights(p, po + ps, i, s, so + ROW_SCALES);
             FloatVector w2 = weights(p, po + 2 * ps, i, s, so + 2 * ROW_SCALES);
@@ -197,7 +212,7 @@ final class Tiles implements MatMul.TileKernel {
         FloatVector a32 = FloatVector.fromArray(F, acc, ao + 3 * as + 2 * L);
         FloatVector a33 = FloatVector.fromArray(F, acc, ao + 3 * as + 3 * L);
         FloatVector a34 = FloatVector.fromArray(F, acc, ao + 3 * as + 4 * L);
-        for (int i = 0; i < len; i += L) {
+        for (int i = 0; i < len - len % STEP; i += L) {
             FloatVector w0 = weights(p, po, i, s, so);
             FloatVector w1 = weights(p, po + ps, i, s, so + ROW_SCALES);
             FloatVector w2 = weights(p, po + 2 * ps, i, s, so + 2 * ROW_SCALES);
@@ -269,31 +284,34 @@ final class Tiles implements MatMul.TileKernel {
         FloatVector a31 = FloatVector.fromArray(F, acc, ao + 3 * as + L);
         FloatVector a32 = FloatVector.fromArray(F, acc, ao + 3 * as + 2 * L);
         FloatVector a33 = FloatVector.fromArray(F, acc, ao + 3 * as + 3 * L);
-        for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po, i, s, so);
-            FloatVector w1 = weights(p, po + ps, i, s, so + ROW_SCALES);
-            FloatVector w2 = weights(p, po + 2 * ps, i, s, so + 2 * ROW_SCALES);
-            FloatVector w3 = weights(p, po + 3 * ps, i, s, so + 3 * ROW_SCALES);
-            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
-            a00 = w0.fma(x0, a00);
-            a10 = w1.fma(x0, a10);
-            a20 = w2.fma(x0, a20);
-            a30 = w3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(F, x, xo + xs + i);
-            a01 = w0.fma(x1, a01);
-            a11 = w1.fma(x1, a11);
-            a21 = w2.fma(x1, a21);
-            a31 = w3.fma(x1, a31);
-            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * xs + i);
-            a02 = w0.fma(x2, a02);
-            a12 = w1.fma(x2, a12);
-            a22 = w2.fma(x2, a22);
-            a32 = w3.fma(x2, a32);
-            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * xs + i);
-            a03 = w0.fma(x3, a03);
-            a13 = w1.fma(x3, a13);
-            a23 = w2.fma(x3, a23);
-            a33 = w3.fma(x3, a33);
+        for (int b = 0; b < len / STEP; b++) {
+            for (int h = 0; h < STEP_VECTORS; h++) {
+                int i = b * STEP + h * L;
+                FloatVector w0 = stepWeights(p, po, b, h, s, so);
+                FloatVector w1 = stepWeights(p, po + ps, b, h, s, so + ROW_SCALES);
+                FloatVector w2 = stepWeights(p, po + 2 * ps, b, h, s, so + 2 * ROW_SCALES);
+                FloatVector w3 = stepWeights(p, po + 3 * ps, b, h, s, so + 3 * ROW_SCALES);
+                FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+                a00 = w0.fma(x0, a00);
+                a10 = w1.fma(x0, a10);
+                a20 = w2.fma(x0, a20);
+                a30 = w3.fma(x0, a30);
+                FloatVector x1 = FloatVector.fromArray(F, x, xo + xs + i);
+                a01 = w0.fma(x1, a01);
+                a11 = w1.fma(x1, a11);
+                a21 = w2.fma(x1, a21);
+                a31 = w3.fma(x1, a31);
+                FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * xs + i);
+                a02 = w0.fma(x2, a02);
+                a12 = w1.fma(x2, a12);
+                a22 = w2.fma(x2, a22);
+                a32 = w3.fma(x2, a32);
+                FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * xs + i);
+                a03 = w0.fma(x3, a03);
+                a13 = w1.fma(x3, a13);
+                a23 = w2.fma(x3, a23);
+                a33 = w3.fma(x3, a33);
+            }
         }
         a00.intoArray(acc, ao);
         a01.intoArray(acc, ao + L);
@@ -328,26 +346,29 @@ final class Tiles implements MatMul.TileKernel {
         FloatVector a30 = FloatVector.fromArray(F, acc, ao + 3 * as);
         FloatVector a31 = FloatVector.fromArray(F, acc, ao + 3 * as + L);
         FloatVector a32 = FloatVector.fromArray(F, acc, ao + 3 * as + 2 * L);
-        for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po, i, s, so);
-            FloatVector w1 = weights(p, po + ps, i, s, so + ROW_SCALES);
-            FloatVector w2 = weights(p, po + 2 * ps, i, s, so + 2 * ROW_SCALES);
-            FloatVector w3 = weights(p, po + 3 * ps, i, s, so + 3 * ROW_SCALES);
-            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
-            a00 = w0.fma(x0, a00);
-            a10 = w1.fma(x0, a10);
-            a20 = w2.fma(x0, a20);
-            a30 = w3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(F, x, xo + xs + i);
-            a01 = w0.fma(x1, a01);
-            a11 = w1.fma(x1, a11);
-            a21 = w2.fma(x1, a21);
-            a31 = w3.fma(x1, a31);
-            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * xs + i);
-            a02 = w0.fma(x2, a02);
-            a12 = w1.fma(x2, a12);
-            a22 = w2.fma(x2, a22);
-            a32 = w3.fma(x2, a32);
+        for (int b = 0; b < len / STEP; b++) {
+            for (int h = 0; h < STEP_VECTORS; h++) {
+                int i = b * STEP + h * L;
+                FloatVector w0 = stepWeights(p, po, b, h, s, so);
+                FloatVector w1 = stepWeights(p, po + ps, b, h, s, so + ROW_SCALES);
+                FloatVector w2 = stepWeights(p, po + 2 * ps, b, h, s, so + 2 * ROW_SCALES);
+                FloatVector w3 = stepWeights(p, po + 3 * ps, b, h, s, so + 3 * ROW_SCALES);
+                FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+                a00 = w0.fma(x0, a00);
+                a10 = w1.fma(x0, a10);
+                a20 = w2.fma(x0, a20);
+                a30 = w3.fma(x0, a30);
+                FloatVector x1 = FloatVector.fromArray(F, x, xo + xs + i);
+                a01 = w0.fma(x1, a01);
+                a11 = w1.fma(x1, a11);
+                a21 = w2.fma(x1, a21);
+                a31 = w3.fma(x1, a31);
+                FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * xs + i);
+                a02 = w0.fma(x2, a02);
+                a12 = w1.fma(x2, a12);
+                a22 = w2.fma(x2, a22);
+                a32 = w3.fma(x2, a32);
+            }
         }
         a00.intoArray(acc, ao);
         a01.intoArray(acc, ao + L);
@@ -374,21 +395,24 @@ final class Tiles implements MatMul.TileKernel {
         FloatVector a21 = FloatVector.fromArray(F, acc, ao + 2 * as + L);
         FloatVector a30 = FloatVector.fromArray(F, acc, ao + 3 * as);
         FloatVector a31 = FloatVector.fromArray(F, acc, ao + 3 * as + L);
-        for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po, i, s, so);
-            FloatVector w1 = weights(p, po + ps, i, s, so + ROW_SCALES);
-            FloatVector w2 = weights(p, po + 2 * ps, i, s, so + 2 * ROW_SCALES);
-            FloatVector w3 = weights(p, po + 3 * ps, i, s, so + 3 * ROW_SCALES);
-            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
-            a00 = w0.fma(x0, a00);
-            a10 = w1.fma(x0, a10);
-            a20 = w2.fma(x0, a20);
-            a30 = w3.fma(x0, a30);
-            FloatVector x1 = FloatVector.fromArray(F, x, xo + xs + i);
-            a01 = w0.fma(x1, a01);
-            a11 = w1.fma(x1, a11);
-            a21 = w2.fma(x1, a21);
-            a31 = w3.fma(x1, a31);
+        for (int b = 0; b < len / STEP; b++) {
+            for (int h = 0; h < STEP_VECTORS; h++) {
+                int i = b * STEP + h * L;
+                FloatVector w0 = stepWeights(p, po, b, h, s, so);
+                FloatVector w1 = stepWeights(p, po + ps, b, h, s, so + ROW_SCALES);
+                FloatVector w2 = stepWeights(p, po + 2 * ps, b, h, s, so + 2 * ROW_SCALES);
+                FloatVector w3 = stepWeights(p, po + 3 * ps, b, h, s, so + 3 * ROW_SCALES);
+                FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+                a00 = w0.fma(x0, a00);
+                a10 = w1.fma(x0, a10);
+                a20 = w2.fma(x0, a20);
+                a30 = w3.fma(x0, a30);
+                FloatVector x1 = FloatVector.fromArray(F, x, xo + xs + i);
+                a01 = w0.fma(x1, a01);
+                a11 = w1.fma(x1, a11);
+                a21 = w2.fma(x1, a21);
+                a31 = w3.fma(x1, a31);
+            }
         }
         a00.intoArray(acc, ao);
         a01.intoArray(acc, ao + L);
@@ -407,16 +431,19 @@ final class Tiles implements MatMul.TileKernel {
         FloatVector a10 = FloatVector.fromArray(F, acc, ao + as);
         FloatVector a20 = FloatVector.fromArray(F, acc, ao + 2 * as);
         FloatVector a30 = FloatVector.fromArray(F, acc, ao + 3 * as);
-        for (int i = 0; i < len; i += L) {
-            FloatVector w0 = weights(p, po, i, s, so);
-            FloatVector w1 = weights(p, po + ps, i, s, so + ROW_SCALES);
-            FloatVector w2 = weights(p, po + 2 * ps, i, s, so + 2 * ROW_SCALES);
-            FloatVector w3 = weights(p, po + 3 * ps, i, s, so + 3 * ROW_SCALES);
-            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
-            a00 = w0.fma(x0, a00);
-            a10 = w1.fma(x0, a10);
-            a20 = w2.fma(x0, a20);
-            a30 = w3.fma(x0, a30);
+        for (int b = 0; b < len / STEP; b++) {
+            for (int h = 0; h < STEP_VECTORS; h++) {
+                int i = b * STEP + h * L;
+                FloatVector w0 = stepWeights(p, po, b, h, s, so);
+                FloatVector w1 = stepWeights(p, po + ps, b, h, s, so + ROW_SCALES);
+                FloatVector w2 = stepWeights(p, po + 2 * ps, b, h, s, so + 2 * ROW_SCALES);
+                FloatVector w3 = stepWeights(p, po + 3 * ps, b, h, s, so + 3 * ROW_SCALES);
+                FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+                a00 = w0.fma(x0, a00);
+                a10 = w1.fma(x0, a10);
+                a20 = w2.fma(x0, a20);
+                a30 = w3.fma(x0, a30);
+            }
         }
         a00.intoArray(acc, ao);
         a10.intoArray(acc, ao + as);
@@ -437,11 +464,25 @@ final class Tiles implements MatMul.TileKernel {
                 : FloatVector.fromMemorySegment(F, p, 4L * (row + i), ByteOrder.nativeOrder());
     }
 
-    /** The rows left over below 4: one row, one token. */
+    /**
+     * {@link #weights} of vector {@code h} of step {@code b} ({@link #STEP} elements), for the tiles that
+     * loop over steps: a Q8_0 step's two vectors share their block's offset and scale
+     * ({@link CpuWeightFormat#q8_0StepLanes}).
+     */
+    private static FloatVector stepWeights(MemorySegment p, long row, int b, int h, float[] s, int so) {
+        return KIND == CpuWeightFormat.Q8_0_LANES ? CpuWeightFormat.q8_0StepLanes(p, row, b, h, s, so)
+                : weights(p, row, b * STEP + h * L, s, so);
+    }
+
+    /**
+     * One row, one token, vectors {@code [from, to)} of the pass (element offsets, multiples of the
+     * lanes): the rows left over below 4, and a pass's last vector when its width is an odd number of
+     * vectors.
+     */
     private static void tile1x1(MemorySegment p, long po, float[] s, int so, float[] x, int xo, float[] acc,
-                                int ao, int len) {
+                                int ao, int from, int to) {
         FloatVector a = FloatVector.fromArray(F, acc, ao);
-        for (int i = 0; i < len; i += L) {
+        for (int i = from; i < to; i += L) {
             a = weights(p, po, i, s, so).fma(FloatVector.fromArray(F, x, xo + i), a);
         }
         a.intoArray(acc, ao);

@@ -78,6 +78,15 @@ public interface CpuWeightFormat {
     }
 
     /**
+     * {@link #q8_0Lanes} of vector {@code h} (0 or 1) of step {@code b} of two vectors, for the tiles
+     * that loop over such steps: at 16 lanes a step is one block, addressed linearly in {@code b}.
+     */
+    static jdk.incubator.vector.FloatVector q8_0StepLanes(MemorySegment data, long row, int b, int h, float[] scales,
+                                                          int s) {
+        return Q8_0Cpu.load(data, row, b, h, scales, s);
+    }
+
+    /**
      * For a format read in registers ({@link #tileLanes()} not {@link #PANEL}): the fp32 scales of
      * the blocks of the run of {@code count} elements from element {@code first}, one per block into
      * {@code dst[dstOff..]}, so the tiles convert each block's scale once per run rather than once per

@@ -21,6 +21,8 @@ final class Q8_0Cpu extends BlockFormat {
     private static final int BLOCK = 32;
     private static final int BLOCK_SHIFT = 5;
     private static final int BLOCK_BYTES = 34;
+    /** Elements per step of the matrix tiles' loop for Q8_0: two vectors ({@code Tiles.STEP}). */
+    private static final int TILE_STEP = 2 * lanes();
 
     private Q8_0Cpu() {
         super(DType.Q8_0);
@@ -62,6 +64,20 @@ final class Q8_0Cpu extends BlockFormat {
      */
     static FloatVector load(MemorySegment data, long row, int i, float[] scales, int s) {
         return codes(data, blockAt(row, i), i).mul(scales[s + (i >> BLOCK_SHIFT)]);
+    }
+
+    /**
+     * Vector {@code h} (0 or 1) of step {@code b} of the matrix tiles' loop ({@link #TILE_STEP}
+     * elements), as {@link #load} with scales gives it. When a step is one block (16 lanes), its byte
+     * offset and its scale's index are linear in {@code b}, so C2 lifts their bounds checks out of the
+     * tiles' loops, and the step's two vectors share them.
+     */
+    static FloatVector load(MemorySegment data, long row, int b, int h, float[] scales, int s) {
+        if (TILE_STEP != BLOCK) {
+            return load(data, row, b * TILE_STEP + h * lanes(), scales, s);
+        }
+        long at = (row >> BLOCK_SHIFT) * BLOCK_BYTES + (long) b * BLOCK_BYTES + h * (BLOCK / 2);
+        return codes(data, at, 0).mul(scales[s + b]);
     }
 
     /** Byte offset of the block holding element {@code row + i}, row's and column's parts apart. */
