@@ -82,9 +82,25 @@ public class BlockProductBench {
         tokens = d[2];
         arena = Arena.ofShared();
         DType type = DType.valueOf(weights.toUpperCase(java.util.Locale.ROOT));
+        MemorySegment data = weights(arena, type, out, in);
+        w = new Matrix("w", out, in, type, data);
+        SplittableRandom r = new SplittableRandom(1);
+        x = new float[tokens * in];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextDouble(-1, 1);
+        }
+        y = new float[tokens * out];
+        device = CpuDevice.allCores("bench");
+    }
+
+    /**
+     * {@code rows} rows of {@code in} weights in {@code type} (BF16 or a block format), off the heap:
+     * Gaussian values of scale 0.02 (a trained model's order of magnitude, far from denormals) in
+     * {@value #TEMPLATE_ROWS} distinct rows that repeat, each row with its own bytes in memory.
+     */
+    static MemorySegment weights(Arena arena, DType type, int rows, int in) {
         long rowBytes = type == DType.BF16 ? 2L * in : (long) in / type.blockSize() * type.blockBytes();
         MemorySegment template = arena.allocate(rowBytes * TEMPLATE_ROWS, 64);
-        // Gaussian weights of scale 0.02 (a trained model's order of magnitude), far from denormals
         SplittableRandom g = new SplittableRandom(7);
         float[] row = new float[in];
         for (int t = 0; t < TEMPLATE_ROWS; t++) {
@@ -100,18 +116,11 @@ public class BlockProductBench {
                 BlockQuantizer.of(type).quantize(row, 0, in, template, t * rowBytes);
             }
         }
-        MemorySegment data = arena.allocate(rowBytes * out, 64);
-        for (int n = 0; n < out; n++) {
+        MemorySegment data = arena.allocate(rowBytes * rows, 64);
+        for (int n = 0; n < rows; n++) {
             MemorySegment.copy(template, (n % TEMPLATE_ROWS) * rowBytes, data, n * rowBytes, rowBytes);
         }
-        w = new Matrix("w", out, in, type, data);
-        SplittableRandom r = new SplittableRandom(1);
-        x = new float[tokens * in];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextDouble(-1, 1);
-        }
-        y = new float[tokens * out];
-        device = CpuDevice.allCores("bench");
+        return data;
     }
 
     private static double gaussian(SplittableRandom g) {

@@ -1,0 +1,93 @@
+package dev.llada2.perf.ops;
+
+import dev.llada2.backend.cpu.CpuDevice;
+import dev.llada2.backend.cpu.MatMul;
+import dev.llada2.checkpoint.DType;
+import dev.llada2.weights.Matrix;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Routed experts' products the way the engine runs them on a real model: each expert is one task
+ * ({@code RoutedExperts}), its product single-threaded ({@link MatMul#rows}), every core busy with
+ * its own experts, over {@value #EXPERTS} distinct experts (a gate projection each, 2048 -> 512), so
+ * that the weights stream from memory as a forward's do (BF16 320 MB, more than any cache), with
+ * the 1–4 tokens that most selected experts see on a 32-token block. {@link BlockProductBench}'s
+ * expert shapes differ on both counts (one cache-resident matrix, its rows split across the
+ * threads), which hides what a format's widening costs here. Score: wall time per expert product
+ * with all cores busy; one core spends that times the core count on each.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class ExpertStreamBench {
+
+    static final int EXPERTS = 160;
+    private static final int ROWS = 512;
+    private static final int COLS = 2048;
+
+    /** The weight format: bf16, or a llama.cpp block format (q8_0, q4_k, q6_k). */
+    @Param({"bf16", "q8_0", "q4_k"})
+    public String weights;
+
+    /** Tokens routed to each expert. */
+    @Param({"1", "2", "4"})
+    public int tokens;
+
+    private Arena arena;
+    private CpuDevice device;
+    private Matrix[] experts;
+    private float[] x;
+    private final ThreadLocal<float[]> out = ThreadLocal.withInitial(() -> new float[4 * ROWS]);
+
+    @Setup(Level.Trial)
+    public void setup() {
+        arena = Arena.ofShared();
+        DType type = DType.valueOf(weights.toUpperCase(java.util.Locale.ROOT));
+        MemorySegment data = BlockProductBench.weights(arena, type, EXPERTS * ROWS, COLS);
+        long bytes = data.byteSize() / EXPERTS;
+        experts = new Matrix[EXPERTS];
+        for (int e = 0; e < EXPERTS; e++) {
+            experts[e] = new Matrix("expert" + e, ROWS, COLS, type, data.asSlice(e * bytes, bytes));
+        }
+        SplittableRandom r = new SplittableRandom(1);
+        x = new float[tokens * COLS];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextDouble(-1, 1);
+        }
+        device = CpuDevice.allCores("bench");
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(EXPERTS)
+    public float products() {
+        device.parallelFor(EXPERTS, e -> MatMul.rows(experts[e], 0, ROWS, x, tokens, out.get(), ROWS, 0));
+        return out.get()[0];
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        device.close();
+        arena.close();
+    }
+}
