@@ -29,7 +29,7 @@ final class JitInlining {
             [{
               match: ["dev/llada2/backend/cpu/Tiles*.*"],
               inline: ["+dev/llada2/backend/cpu/Tiles*.weights",
-                       "+dev/llada2/backend/cpu/Tiles*.pairWeights",
+                       "+dev/llada2/backend/cpu/Tiles*.stepWeights",
                        "+dev/llada2/backend/cpu/format/CpuWeightFormat.bf16Lanes",
                        "+dev/llada2/backend/cpu/format/CpuWeightFormat.q8_0Lanes",
                        "+dev/llada2/backend/cpu/format/CpuWeightFormat.q8_0StepLanes",
