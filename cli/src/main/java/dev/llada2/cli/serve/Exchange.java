@@ -2,6 +2,8 @@ package dev.llada2.cli.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -144,12 +146,12 @@ final class Exchange {
      * about one run in six).
      */
     private void lingerThenClose() {
-        io.vertx.core.http.HttpConnection connection = request.connection();
+        HttpConnection connection = request.connection();
         if (request.isEnded()) {
             connection.close();
             return;
         }
-        io.vertx.core.Vertx vertx = context.owner();
+        Vertx vertx = context.owner();
         long timer = vertx.setTimer(LINGER_MILLIS, id -> connection.close());
         long[] discarded = {0};
         request.handler(chunk -> {

@@ -30,15 +30,15 @@ import java.util.Arrays;
  * tiles whatever their profile (a race otherwise, that boxed every weight vector once in CI), and the
  * tiles of up to 4 tokens step over whole Q8_0 blocks, so that a block's addressing is linear and
  * shared by its two vectors ({@link Tiles#STEP}: routed experts' one-token Q8_0 products a fifth
- * faster). The
- * Q4_K and Q6_K decoders stay on the panel: their widening in registers (unpack
- * 4- or 6-bit codes, apply a sub-block's factors) compiles to too much code for C2, which then
- * leaves the loads as calls returning boxed vectors, megabytes per product and 2–4x the time. Q6_K
- * did so in every tile; Q4_K in the 4 x 6 tile, and in the others whenever C2 happened to compile
- * the load on its own before the tiles (then "already compiled into a medium method": 4 of 9 JVMs
- * on an AMD EPYC Zen 4; the race {@link JitInlining} now closes for BF16 and Q8_0), for a gain of
- * 0–10% on few-token experts when it did not; retried for 1–4 tokens with the race closed, it gained
- * nothing measurable, end to end or per expert product ({@code TileAllocationTest} guards the formats that are read in registers; perf/RESULTS.md).
+ * faster). The Q4_K and Q6_K decoders stay on the panel: their widening in registers (unpack 4- or
+ * 6-bit codes, apply a sub-block's factors) compiles to too much code for C2, which then leaves the
+ * loads as calls returning boxed vectors, megabytes per product and 2–4x the time. Q6_K did so in
+ * every tile; Q4_K in the 4 x 6 tile, and in the others whenever C2 happened to compile the load on
+ * its own before the tiles (then "already compiled into a medium method": 4 of 9 JVMs on an AMD EPYC
+ * Zen 4; the race {@link JitInlining} now closes for BF16 and Q8_0), for a gain of 0–10% on
+ * few-token experts when it did not; retried for 1–4 tokens with the race closed, it gained nothing
+ * measurable, end to end or per expert product ({@code TileAllocationTest} guards the formats that are
+ * read in registers; perf/RESULTS.md).
  * For BF16 and Q8_0 the choice is the format's, not the token count's: on an Intel Xeon with two
  * FMA ports, where the widening competes with the FMAs (each 6-token group widens the weights
  * again, which might have favoured a panel for large blocks), an fp32 panel of BF16 took more time

@@ -84,11 +84,7 @@ public class BlockProductBench {
         DType type = DType.valueOf(weights.toUpperCase(java.util.Locale.ROOT));
         MemorySegment data = weights(arena, type, out, in);
         w = new Matrix("w", out, in, type, data);
-        SplittableRandom r = new SplittableRandom(1);
-        x = new float[tokens * in];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextDouble(-1, 1);
-        }
+        x = activations(tokens * in);
         y = new float[tokens * out];
         device = CpuDevice.allCores("bench");
     }
@@ -121,6 +117,16 @@ public class BlockProductBench {
             MemorySegment.copy(template, (n % TEMPLATE_ROWS) * rowBytes, data, n * rowBytes, rowBytes);
         }
         return data;
+    }
+
+    /** {@code n} activations uniform in [-1, 1), the same draws for every benchmark and format. */
+    static float[] activations(int n) {
+        SplittableRandom r = new SplittableRandom(1);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextDouble(-1, 1);
+        }
+        return x;
     }
 
     private static double gaussian(SplittableRandom g) {

@@ -21,7 +21,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,7 +57,8 @@ public class ExpertStreamBench {
     private CpuDevice device;
     private Matrix[] experts;
     private float[] x;
-    private final ThreadLocal<float[]> out = ThreadLocal.withInitial(() -> new float[4 * ROWS]);
+    /** Each thread's outputs, sized once {@link #tokens} is set (the first use comes after the setup). */
+    private final ThreadLocal<float[]> out = ThreadLocal.withInitial(() -> new float[tokens * ROWS]);
 
     @Setup(Level.Trial)
     public void setup() {
@@ -70,11 +70,7 @@ public class ExpertStreamBench {
         for (int e = 0; e < EXPERTS; e++) {
             experts[e] = new Matrix("expert" + e, ROWS, COLS, type, data.asSlice(e * bytes, bytes));
         }
-        SplittableRandom r = new SplittableRandom(1);
-        x = new float[tokens * COLS];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextDouble(-1, 1);
-        }
+        x = BlockProductBench.activations(tokens * COLS);
         device = CpuDevice.allCores("bench");
     }
 
