@@ -95,6 +95,30 @@ public interface CpuWeightFormat {
     default void tileScales(MemorySegment data, long first, int count, float[] dst, int dstOff) {
     }
 
+    /**
+     * Up to how many tokens {@link #accumulateRow} serves this format's products (0: never): formats
+     * that the tiles otherwise read through a decoded panel ({@link #PANEL}) and whose decoder can feed
+     * a row's accumulators directly, as far as that measured faster than the panel (perf/RESULTS.md).
+     */
+    default int rowTokens() {
+        return 0;
+    }
+
+    /**
+     * For a product of at most {@link #rowTokens()} tokens ({@code tokens}), in place of
+     * {@link #decode} into a panel and a tile pass over it: the fp32 lanes of one row's accumulator
+     * per token (token {@code j}'s at {@code acc[accOff + j * as..]}, its activations at
+     * {@code x[xo + j * xs..]}), each of which runs over the row's columns in order, are advanced over
+     * the {@code count} elements from element {@code first}. Each vector of weights is widened once,
+     * exactly as {@link #decode} widens it, and enters every token's accumulator in one fused
+     * multiply-add, vector by vector in column order: bit for bit what a tile does with the row's
+     * panel.
+     */
+    default void accumulateRow(MemorySegment data, long first, int count, float[] x, int xo, int xs, int tokens,
+                               float[] acc, int accOff, int as) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not accumulate rows");
+    }
+
     /** Elements per storage block: runs passed to {@link #decode} start and end on multiples of it. */
     default int alignment() {
         return 1;

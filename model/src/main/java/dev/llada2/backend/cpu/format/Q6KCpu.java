@@ -47,7 +47,8 @@ final class Q6KCpu extends BlockFormat {
      * conversion into the first 16 floats of {@code tmp} (rather than a new array per call: a
      * product of Q6_K rows calls this once per row and pass), and each vector of codes is multiplied by its group's
      * (needs at most 16 lanes: a vector within one group of 16). Written out in one loop nest with no
-     * helper taking or returning a vector (see {@link BlockLanes}).
+     * helper taking or returning a vector (see {@link BlockLanes}). Each block and its output are
+     * slices addressed at constant offsets: their bounds are checked once per block (as {@link Q4KCpu}).
      */
     @Override
     public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
@@ -58,20 +59,23 @@ final class Q6KCpu extends BlockFormat {
         // tmp's first 16 floats (this path writes dst directly, so tmp is free); a caller without one
         // (a row decoded into an array, through BlockFormat's stage) gets a new array
         float[] scales = tmp != null && tmp.length >= SCALE_COUNT ? tmp : new float[SCALE_COUNT];
-        long at = first / BLOCK * BLOCK_BYTES;
-        for (long o = dstOff; o < dstOff + 4L * count; o += 4 * BLOCK, at += BLOCK_BYTES) {
-            float d = half(data, at + D);
+        long at0 = first / BLOCK * BLOCK_BYTES;
+        int blocks = (count + BLOCK - 1) / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            MemorySegment block = data.asSlice(at0 + (long) b * BLOCK_BYTES, BLOCK_BYTES);
+            MemorySegment out = dst.asSlice(dstOff + 4L * BLOCK * b, 4L * BLOCK);
+            float d = half(block, D);
             for (int s = 0; s < SCALE_COUNT; s += lanes()) {
-                ((FloatVector) ByteVector.fromMemorySegment(B, data, at + SCALES + s, ByteOrder.LITTLE_ENDIAN)
+                ((FloatVector) ByteVector.fromMemorySegment(B, block, SCALES + s, ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(scales, s);
             }
             for (int h = 0; h < 2; h++) {
                 for (int l = 0; l < 32; l += lanes()) {
-                    IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64L * h + l,
+                    IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(B, block, 64 * h + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64L * h + 32 + l,
+                    IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(B, block, 64 * h + 32 + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, data, at + QH + 32L * h + l,
+                    IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, block, QH + 32 * h + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.XOR, 0xAA);
                     for (int n = 0; n < 2; n++) {
                         // quarters 2n (from ql0) and 2n + 1 (from ql1): nibble n, qh bits 4n.. and 4n + 2..
@@ -81,13 +85,64 @@ final class Q6KCpu extends BlockFormat {
                         IntVector c1 = ql1.lanewise(VectorOperators.LSHL, 26 - 4 * n)
                                 .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 28 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
                         ((FloatVector) c0.convertShape(VectorOperators.I2F, F, 0)).mul(scales[e / 16])
-                                .intoMemorySegment(dst, o + 4L * e, NATIVE);
+                                .intoMemorySegment(out, 4L * e, NATIVE);
                         ((FloatVector) c1.convertShape(VectorOperators.I2F, F, 0)).mul(scales[(e + 32) / 16])
-                                .intoMemorySegment(dst, o + 4L * (e + 32), NATIVE);
+                                .intoMemorySegment(out, 4L * (e + 32), NATIVE);
                     }
                 }
             }
         }
+    }
+
+    @Override
+    public int rowTokens() {
+        return vectorized() && lanes() <= SCALE_COUNT ? 1 : 0;
+    }
+
+    /**
+     * One token only (two measured slower than the panel). {@link #decode}'s arithmetic, each vector
+     * fed to the row's accumulator instead of stored, in column order: per half and nibble, the quarter from {@code ql}'s first 32 bytes, then the one
+     * from its next 32. A vector's group scale {@code d·scale[j]} is formed as a scalar (the same
+     * exact product as the decoder's vector of them).
+     */
+    @Override
+    public void accumulateRow(MemorySegment data, long first, int count, float[] x, int xo, int xs, int tokens,
+                              float[] acc, int accOff, int as) {
+        FloatVector a = FloatVector.fromArray(F, acc, accOff);
+        long at0 = first / BLOCK * BLOCK_BYTES;
+        int blocks = count / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            MemorySegment block = data.asSlice(at0 + (long) b * BLOCK_BYTES, BLOCK_BYTES);
+            int xb = xo + BLOCK * b;
+            float d = half(block, D);
+            for (int h = 0; h < 2; h++) {
+                for (int n = 0; n < 2; n++) {
+                    for (int l = 0; l < 32; l += lanes()) {
+                        int e = 128 * h + 64 * n + l;
+                        IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(B, block, 64 * h + l,
+                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                        IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, block, QH + 32 * h + l,
+                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.XOR, 0xAA);
+                        IntVector c0 = ql0.lanewise(VectorOperators.LSHL, 26 - 4 * n)
+                                .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 30 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
+                        a = ((FloatVector) c0.convertShape(VectorOperators.I2F, F, 0))
+                                .mul(d * byteAt(block, SCALES + e / 16)).fma(FloatVector.fromArray(F, x, xb + e), a);
+                    }
+                    for (int l = 0; l < 32; l += lanes()) {
+                        int e = 128 * h + 64 * n + 32 + l;
+                        IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(B, block, 64 * h + 32 + l,
+                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                        IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, block, QH + 32 * h + l,
+                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.XOR, 0xAA);
+                        IntVector c1 = ql1.lanewise(VectorOperators.LSHL, 26 - 4 * n)
+                                .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 28 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
+                        a = ((FloatVector) c1.convertShape(VectorOperators.I2F, F, 0))
+                                .mul(d * byteAt(block, SCALES + e / 16)).fma(FloatVector.fromArray(F, x, xb + e), a);
+                    }
+                }
+            }
+        }
+        a.intoArray(acc, accOff);
     }
 
     @Override

@@ -99,6 +99,34 @@ final class Q8_0Cpu extends BlockFormat {
         }
     }
 
+    /** One token: with two, this path measured no faster than the tiles (perf/RESULTS.md). */
+    @Override
+    public int rowTokens() {
+        return tileLanes() == Q8_0_LANES ? 1 : 0;
+    }
+
+    /**
+     * The codes of each block widened and multiplied by its scale (the same product as {@link #load}),
+     * vector by vector into the row's accumulator: one row at a time instead of the tiles' four, each
+     * block's bounds checked once (a slice of it) rather than per vector.
+     */
+    @Override
+    public void accumulateRow(MemorySegment data, long first, int count, float[] x, int xo, int xs, int tokens,
+                              float[] acc, int accOff, int as) {
+        FloatVector a = FloatVector.fromArray(F, acc, accOff);
+        long at0 = (first >> BLOCK_SHIFT) * BLOCK_BYTES;
+        int blocks = count >> BLOCK_SHIFT;
+        for (int b = 0; b < blocks; b++) {
+            MemorySegment block = data.asSlice(at0 + (long) b * BLOCK_BYTES, BLOCK_BYTES);
+            int xb = xo + BLOCK * b;
+            float d = half(block, 0);
+            for (int i = 0; i < BLOCK; i += lanes()) {
+                a = codes(block, 0, i).mul(d).fma(FloatVector.fromArray(F, x, xb + i), a);
+            }
+        }
+        a.intoArray(acc, accOff);
+    }
+
     @Override
     float valueAt(MemorySegment data, long i) {
         long at = i / BLOCK * BLOCK_BYTES;
