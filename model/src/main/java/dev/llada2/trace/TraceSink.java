@@ -8,12 +8,17 @@ package dev.llada2.trace;
  */
 public interface TraceSink {
 
-    TraceSink NONE = new TraceSink() {
-        @Override
-        public boolean enabled() {
-            return false;
-        }
+    TraceSink NONE = new Discarding(false);
 
+    /**
+     * Keeps nothing, but is enabled, so an engine computes every row as for a trace: in the last layer
+     * the CPU engine otherwise computes only the rows the head reads (e.g. none without a head). For
+     * benchmarks that time one layer as it runs inside a model.
+     */
+    TraceSink EVERY_ROW = new Discarding(true);
+
+    /** A sink that drops what it receives. */
+    record Discarding(boolean enabled) implements TraceSink {
         @Override
         public void floats(String name, float[] data, int... shape) {
         }
@@ -25,7 +30,7 @@ public interface TraceSink {
         @Override
         public void layer(String kind, int layer, float[] data, int rows, int cols) {
         }
-    };
+    }
 
     boolean enabled();
 

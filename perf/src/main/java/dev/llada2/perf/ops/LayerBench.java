@@ -70,36 +70,17 @@ public class LayerBench {
     }
 
     /**
-     * A sink that asks for every row and keeps nothing. The benchmarked layer is its model's last,
-     * where the engine computes past attention only the rows the head reads, and a forward without a
-     * head reads none: with {@link TraceSink#NONE} the layer's feed-forward would not run at all (it
-     * did not, from the engine's commit 3ceb008 until this fix). A traced forward keeps every row, as
-     * every layer but the last does in a real forward; the calls into this sink cost nothing.
+     * The benchmarked layer is its model's last, where the engine computes past attention only the
+     * rows the head reads, and a forward without a head reads none: with {@link TraceSink#NONE} the
+     * layer's feed-forward would not run at all (it did not, from the engine's commit 3ceb008 until
+     * e7b24f5). {@link TraceSink#EVERY_ROW} keeps every row, as every layer but the last does in a
+     * real forward.
      */
-    private static final TraceSink EVERY_ROW = new TraceSink() {
-        @Override
-        public boolean enabled() {
-            return true;
-        }
-
-        @Override
-        public void floats(String name, float[] data, int... shape) {
-        }
-
-        @Override
-        public void ints(String name, int[] data, int... shape) {
-        }
-
-        @Override
-        public void layer(String kind, int layer, float[] data, int rows, int cols) {
-        }
-    };
-
     @Benchmark
     public Object forward() {
         engine.resetCache();
         return engine.forward(new ForwardRequest(tokens, 0, new AttentionMask.BlockCausal(BLOCK), false,
-                HeadRequest.none(), EVERY_ROW));
+                HeadRequest.none(), TraceSink.EVERY_ROW));
     }
 
     @TearDown(Level.Trial)

@@ -101,9 +101,9 @@ final class Q6KCpu extends BlockFormat {
 
     /**
      * One token only (two measured slower than the panel). {@link #decode}'s arithmetic, each vector
-     * fed to the row's accumulator instead of stored, in column order: per half and nibble, the quarter from {@code ql}'s first 32 bytes, then the one
-     * from its next 32. A vector's group scale {@code d·scale[j]} is formed as a scalar (the same
-     * exact product as the decoder's vector of them).
+     * fed to the row's accumulator instead of stored, quarter by quarter in column order. A vector's
+     * group scale {@code d·scale[j]} is formed as a scalar (the same exact product as the decoder's
+     * vector of them).
      */
     @Override
     public void accumulateRow(MemorySegment data, long first, int count, float[] x, int xo, int xs, int tokens,
@@ -117,27 +117,21 @@ final class Q6KCpu extends BlockFormat {
             float d = half(block, D);
             for (int h = 0; h < 2; h++) {
                 for (int n = 0; n < 2; n++) {
-                    for (int l = 0; l < 32; l += lanes()) {
-                        int e = 128 * h + 64 * n + l;
-                        IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(B, block, 64 * h + l,
-                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                        IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, block, QH + 32 * h + l,
-                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.XOR, 0xAA);
-                        IntVector c0 = ql0.lanewise(VectorOperators.LSHL, 26 - 4 * n)
-                                .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 30 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
-                        a = ((FloatVector) c0.convertShape(VectorOperators.I2F, F, 0))
-                                .mul(d * byteAt(block, SCALES + e / 16)).fma(FloatVector.fromArray(F, x, xb + e), a);
-                    }
-                    for (int l = 0; l < 32; l += lanes()) {
-                        int e = 128 * h + 64 * n + 32 + l;
-                        IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(B, block, 64 * h + 32 + l,
-                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                        IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, block, QH + 32 * h + l,
-                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.XOR, 0xAA);
-                        IntVector c1 = ql1.lanewise(VectorOperators.LSHL, 26 - 4 * n)
-                                .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 28 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
-                        a = ((FloatVector) c1.convertShape(VectorOperators.I2F, F, 0))
-                                .mul(d * byteAt(block, SCALES + e / 16)).fma(FloatVector.fromArray(F, x, xb + e), a);
+                    // quarter 2n + p: nibble n of ql's bytes 64h + 32p.., qh bits 4n + 2p..
+                    for (int p = 0; p < 2; p++) {
+                        for (int l = 0; l < 32; l += lanes()) {
+                            int e = 128 * h + 64 * n + 32 * p + l;
+                            IntVector ql = (IntVector) ByteVector.fromMemorySegment(B, block, 64 * h + 32 * p + l,
+                                    ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                            IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, block, QH + 32 * h + l,
+                                    ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0))
+                                    .lanewise(VectorOperators.XOR, 0xAA);
+                            IntVector code = ql.lanewise(VectorOperators.LSHL, 26 - 4 * n)
+                                    .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 30 - 4 * n - 2 * p), TOP2)
+                                    .lanewise(VectorOperators.ASHR, 26);
+                            a = ((FloatVector) code.convertShape(VectorOperators.I2F, F, 0))
+                                    .mul(d * byteAt(block, SCALES + e / 16)).fma(FloatVector.fromArray(F, x, xb + e), a);
+                        }
                     }
                 }
             }
