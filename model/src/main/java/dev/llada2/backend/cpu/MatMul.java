@@ -39,12 +39,12 @@ import java.util.Arrays;
  * few-token experts when it did not; retried for 1–4 tokens with the race closed, it gained nothing
  * measurable, end to end or per expert product ({@code TileAllocationTest} guards the formats that are
  * read in registers; perf/RESULTS.md).
- * Products of one token (Q4_K: up to two), a routed expert's usual share of a block on a real model,
- * take neither a panel nor the tiles: the format's decoder feeds each row's accumulators itself,
- * one row at a time ({@link CpuWeightFormat#accumulateRow}, with each block's bounds checked once,
- * as a slice). Same arithmetic in the same order, so bit-identical; an expert's one-token product
- * from memory in half the time for Q4_K (two tokens: a quarter less), 0.6x for Q6_K and Q8_0
- * (perf/RESULTS.md). With more tokens per row the tiles' reuse of each loaded vector wins.
+ * Products of one token (Q4_K and Q6_K: up to two), a routed expert's usual share of a block on a
+ * real model, take neither a panel nor the tiles: the format's decoder feeds each row's accumulators
+ * itself, one row at a time ({@link CpuWeightFormat#accumulateRow}, with each block's bounds checked
+ * once, as a slice). Same arithmetic in the same order, so bit-identical; an expert's one-token
+ * product from memory in half the time for Q4_K (two tokens: a quarter less), 0.6x for Q6_K and
+ * Q8_0 (perf/RESULTS.md). With more tokens per row the tiles' reuse of each loaded vector wins.
  * For BF16 and Q8_0 the choice is the format's, not the token count's: on an Intel Xeon with two
  * FMA ports, where the widening competes with the FMAs (each 6-token group widens the weights
  * again, which might have favoured a panel for large blocks), an fp32 panel of BF16 took more time
