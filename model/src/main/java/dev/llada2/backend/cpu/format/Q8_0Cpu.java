@@ -121,7 +121,10 @@ final class Q8_0Cpu extends BlockFormat {
             int xb = xo + BLOCK * b;
             float d = half(block, 0);
             for (int i = 0; i < BLOCK; i += lanes()) {
-                a = codes(block, 0, i).mul(d).fma(FloatVector.fromArray(F, x, xb + i), a);
+                // written out, not through codes(): a helper returning a vector is boxed whenever C2 has
+                // compiled it on its own first (TileAllocationTest caught that here in one CI run)
+                a = ((FloatVector) ByteVector.fromMemorySegment(B, block, 2 + i, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, xb + i), a);
             }
         }
         a.intoArray(acc, accOff);
