@@ -41,10 +41,13 @@ final class Q4KCpu extends BlockFormat {
     /**
      * Per 64-element chunk {@code c}, its 32 code bytes are loaded once and give the low nibbles
      * (sub-block 2c) and the high ones (sub-block 2c + 1). Written out in one loop nest with no
-     * helper taking or returning a vector (see {@link BlockLanes}). Each block and its output are
-     * addressed as slices at constant offsets, so C2 checks their bounds once per block rather than
-     * per vector (with offsets from the tensor's start, each store carried about 20 instructions of
-     * checks: 7–12% of the decode's time, {@code WeightDecodeBench}).
+     * helper taking or returning a vector (see {@link BlockLanes}). Each block's codes and its output
+     * are addressed as slices at constant offsets, so C2 checks their bounds once per block rather
+     * than per vector (with offsets from the tensor's start, each store carried about 20 instructions
+     * of checks: 7–12% of the decode's time, {@code WeightDecodeBench}). The slices go only to the
+     * Vector API's loads and stores, which always inline: passed to a helper of ours that C2 happened
+     * not to inline, a slice escapes and is allocated per block (the scalars are read from
+     * {@code data}).
      */
     @Override
     public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
@@ -55,12 +58,13 @@ final class Q4KCpu extends BlockFormat {
         long at0 = first / BLOCK * BLOCK_BYTES;
         int blocks = (count + BLOCK - 1) / BLOCK;
         for (int b = 0; b < blocks; b++) {
-            MemorySegment block = data.asSlice(at0 + (long) b * BLOCK_BYTES, BLOCK_BYTES);
+            long at = at0 + (long) b * BLOCK_BYTES;
+            MemorySegment block = data.asSlice(at, BLOCK_BYTES);
             MemorySegment out = dst.asSlice(dstOff + 4L * BLOCK * b, 4L * BLOCK);
-            float d = half(block, 0);
-            float dmin = half(block, 2);
-            long scales = scales(block);
-            long mins = mins(block);
+            float d = half(data, at);
+            float dmin = half(data, at + 2);
+            long scales = scales(data, at);
+            long mins = mins(data, at);
             for (int c = 0; c < 4; c++) {
                 FloatVector dLow = FloatVector.broadcast(F, factor(d, scales, 2 * c));
                 FloatVector mLow = FloatVector.broadcast(F, -factor(dmin, mins, 2 * c));
@@ -99,11 +103,12 @@ final class Q4KCpu extends BlockFormat {
         long at0 = first / BLOCK * BLOCK_BYTES;
         int blocks = count / BLOCK;
         for (int b = 0; b < blocks; b++) {
-            MemorySegment block = data.asSlice(at0 + (long) b * BLOCK_BYTES, BLOCK_BYTES);
-            float d = half(block, 0);
-            float dmin = half(block, 2);
-            long scales = scales(block);
-            long mins = mins(block);
+            long at = at0 + (long) b * BLOCK_BYTES;
+            MemorySegment block = data.asSlice(at, BLOCK_BYTES);
+            float d = half(data, at);
+            float dmin = half(data, at + 2);
+            long scales = scales(data, at);
+            long mins = mins(data, at);
             int xb = xo + BLOCK * b;
             for (int c = 0; c < 4; c++) {
                 FloatVector dLow = FloatVector.broadcast(F, factor(d, scales, 2 * c));
@@ -157,14 +162,14 @@ final class Q4KCpu extends BlockFormat {
      * (q[j + 4] >> 4) | (q[j] >> 6) << 4. Both are computed for four bytes at once in an int.
      */
 
-    /** The eight 6-bit scales of the block (a slice of its 144 bytes), sub-block {@code j} in byte {@code j}. */
-    private static long scales(MemorySegment block) {
-        return scales(block.get(LONG_LE, SCALES), block.get(INT_LE, SCALES + 8));
+    /** The eight 6-bit scales of the block at byte {@code at}, sub-block {@code j} in byte {@code j}. */
+    private static long scales(MemorySegment data, long at) {
+        return scales(data.get(LONG_LE, at + SCALES), data.get(INT_LE, at + SCALES + 8));
     }
 
-    /** The eight 6-bit mins of the block (a slice of its 144 bytes), sub-block {@code j} in byte {@code j}. */
-    private static long mins(MemorySegment block) {
-        return mins(block.get(LONG_LE, SCALES), block.get(INT_LE, SCALES + 8));
+    /** The eight 6-bit mins of the block at byte {@code at}, sub-block {@code j} in byte {@code j}. */
+    private static long mins(MemorySegment data, long at) {
+        return mins(data.get(LONG_LE, at + SCALES), data.get(INT_LE, at + SCALES + 8));
     }
 
     /** {@code d} times byte {@code j} of {@code packed} (a sub-block's 6-bit scale or min): exact in fp32. */

@@ -47,8 +47,9 @@ final class Q6KCpu extends BlockFormat {
      * conversion into the first 16 floats of {@code tmp} (rather than a new array per call: a
      * product of Q6_K rows calls this once per row and pass), and each vector of codes is multiplied by its group's
      * (needs at most 16 lanes: a vector within one group of 16). Written out in one loop nest with no
-     * helper taking or returning a vector (see {@link BlockLanes}). Each block and its output are
-     * slices addressed at constant offsets: their bounds are checked once per block (as {@link Q4KCpu}).
+     * helper taking or returning a vector (see {@link BlockLanes}). Each block's codes and its output
+     * are slices addressed at constant offsets: their bounds are checked once per block, and the slices
+     * go only to the Vector API (as {@link Q4KCpu}, which says why).
      */
     @Override
     public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
@@ -62,9 +63,10 @@ final class Q6KCpu extends BlockFormat {
         long at0 = first / BLOCK * BLOCK_BYTES;
         int blocks = (count + BLOCK - 1) / BLOCK;
         for (int b = 0; b < blocks; b++) {
-            MemorySegment block = data.asSlice(at0 + (long) b * BLOCK_BYTES, BLOCK_BYTES);
+            long at = at0 + (long) b * BLOCK_BYTES;
+            MemorySegment block = data.asSlice(at, BLOCK_BYTES);
             MemorySegment out = dst.asSlice(dstOff + 4L * BLOCK * b, 4L * BLOCK);
-            float d = half(block, D);
+            float d = half(data, at + D);
             for (int s = 0; s < SCALE_COUNT; s += lanes()) {
                 ((FloatVector) ByteVector.fromMemorySegment(B, block, SCALES + s, ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(scales, s);
@@ -116,9 +118,10 @@ final class Q6KCpu extends BlockFormat {
         long at0 = first / BLOCK * BLOCK_BYTES;
         int blocks = count / BLOCK;
         for (int b = 0; b < blocks; b++) {
-            MemorySegment block = data.asSlice(at0 + (long) b * BLOCK_BYTES, BLOCK_BYTES);
+            long at = at0 + (long) b * BLOCK_BYTES;
+            MemorySegment block = data.asSlice(at, BLOCK_BYTES);
             int xb = xo + BLOCK * b;
-            float d = half(block, D);
+            float d = half(data, at + D);
             for (int h = 0; h < 2; h++) {
                 for (int n = 0; n < 2; n++) {
                     // quarter 2n + p: nibble n of ql's bytes 64h + 32p.., qh bits 4n + 2p..
@@ -134,7 +137,7 @@ final class Q6KCpu extends BlockFormat {
                                     .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 30 - 4 * n - 2 * p), TOP2)
                                     .lanewise(VectorOperators.ASHR, 26);
                             FloatVector w = ((FloatVector) code.convertShape(VectorOperators.I2F, F, 0))
-                                    .mul(d * byteAt(block, SCALES + e / 16));
+                                    .mul(d * byteAt(data, at + SCALES + e / 16));
                             a = w.fma(FloatVector.fromArray(F, x, xb + e), a);
                             if (two) {
                                 a1 = w.fma(FloatVector.fromArray(F, x, xb + xs + e), a1);
