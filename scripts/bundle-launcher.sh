@@ -8,7 +8,7 @@ BUNDLE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 export TORNADOVM_HOME="$BUNDLE/tornado"
 export TORNADO_SDK="$TORNADOVM_HOME"
 . "$BUNDLE/lib/jvm-args.sh"
-llada2_jvm_args "$TORNADOVM_HOME"
+llada2_jvm_args "$TORNADOVM_HOME" "$BUNDLE/runtime"
 # shellcheck disable=SC2086
 exec "$BUNDLE/runtime/bin/java" "${JVM_ARGS[@]}" ${LLADA2_JAVA_OPTS:-} -cp "$BUNDLE/lib/llada2.jar" \
     dev.llada2.cli.LladaCli "$@"

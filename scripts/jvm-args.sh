@@ -1,6 +1,6 @@
 # Sourced by ./llada2 and by a bundle's bin/llada2: the JVM arguments of the llada2 CLI, so that both
-# launchers start the engine the same way. Call llada2_jvm_args [SDK] after setting nothing else; it
-# fills the array JVM_ARGS. With a TornadoVM SDK folder it adds TornadoVM's arguments, read from the
+# launchers start the engine the same way. Call llada2_jvm_args [SDK JAVA_HOME] after setting nothing
+# else; it fills the array JVM_ARGS. With a TornadoVM SDK folder it adds TornadoVM's arguments, read from the
 # SDK's tornado-argfile.template (its ${TORNADOVM_HOME} placeholders become SDK, so a relocated SDK
 # works) or, without a template, from its tornado-argfile.
 
@@ -34,10 +34,31 @@ llada2_largest_device_memory() {
     [ "$best" -gt 0 ] && echo "$best"
 }
 
+# With TornadoVM, the JVM must start with Java's signal-chaining library preloaded. OpenCL drivers built
+# on LLVM (PoCL; also other vendors' compilers) install LLVM's crash handlers for SIGSEGV and SIGBUS with
+# SA_RESETHAND while they compile a kernel. The JVM raises SIGSEGV on purpose (safepoint polls, implicit
+# null checks): the first such signal resets the handler to the default, and a second thread that meets
+# one before LLVM has put the JVM's handler back kills the process ("Segmentation fault", no hs_err
+# file). Seen in about one JVM start in four on PoCL (a core dump showed LLVM's handler on the faulting
+# thread). libjsig keeps the JVM's handler installed and chains LLVM's behind it.
+llada2_signal_chaining() {
+    local java_home="$1" jsig="$1/lib/libjsig.so"
+    if [ ! -f "$jsig" ]; then
+        echo "llada2: $jsig is missing: an OpenCL driver built on LLVM may crash this JVM (see scripts/jvm-args.sh)" >&2
+        return 0
+    fi
+    case " ${LD_PRELOAD:-} " in
+        *" $jsig "*) ;;
+        *) export LD_PRELOAD="$jsig${LD_PRELOAD:+ $LD_PRELOAD}" ;;
+    esac
+}
+
+# llada2_jvm_args [SDK JAVA_HOME]: with an SDK, also preloads JAVA_HOME's libjsig (above).
 llada2_jvm_args() {
     local sdk="${1:-}" mem_kb device_bytes
     JVM_ARGS=()
     if [ -n "$sdk" ]; then
+        llada2_signal_chaining "$2"
         llada2_tornado_args "$sdk"
         # The argfile's module path begins with "."; naming the SDK's module path again keeps a stray
         # jar in the working directory from breaking start-up.

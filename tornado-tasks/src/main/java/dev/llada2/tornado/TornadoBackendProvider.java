@@ -108,5 +108,6 @@ public final class TornadoBackendProvider implements BackendProvider {
         unavailableReason().ifPresent(r -> {
             throw LladaException.runtime("backend tornado is not usable: " + r);
         });
+        SignalChaining.warnOnceIfMissing(System.err);
     }
 }

@@ -30,7 +30,7 @@ import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
  * test-scope tool for {@code perf/RESULTS.md}, not a test.
  *
  * <pre>
- *   java @$TORNADOVM_HOME/tornado-argfile --module-path $TORNADOVM_HOME/share/java/tornado \
+ *   LD_PRELOAD=$JAVA_HOME/lib/libjsig.so java @$TORNADOVM_HOME/tornado-argfile --module-path $TORNADOVM_HOME/share/java/tornado \
  *        -cp CLASSPATH dev.llada2.tornado.bench.AttentionCostBench [REPEATS] [tornado:B:D]
  * </pre>
  */

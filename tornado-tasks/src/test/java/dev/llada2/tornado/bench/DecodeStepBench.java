@@ -26,7 +26,7 @@ import java.util.stream.IntStream;
  * step and the engine's warm-up time. A test-scope tool for {@code perf/RESULTS.md}, not a test.
  *
  * <pre>
- *   java @$TORNADOVM_HOME/tornado-argfile --module-path $TORNADOVM_HOME/share/java/tornado \
+ *   LD_PRELOAD=$JAVA_HOME/lib/libjsig.so java @$TORNADOVM_HOME/tornado-argfile --module-path $TORNADOVM_HOME/share/java/tornado \
  *        -cp CLASSPATH dev.llada2.tornado.bench.DecodeStepBench MODEL_DIR [STEPS] [tornado:B:D] [profile]
  * </pre>
  */
