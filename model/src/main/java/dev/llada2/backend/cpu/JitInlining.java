@@ -6,8 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Tells HotSpot's C2 to always inline the weight loads into {@link Tiles}: a compiler directive
- * added at run time through the JVM's diagnostic command {@code Compiler.directives_add}, so that
+ * Tells HotSpot's C2 to always inline the weight loads into {@link Tiles}, and Q8_0's widening of
+ * its codes into Q8_0's one-row path ({@code Q8_0Cpu.accumulateRow}): compiler directives added at
+ * run time through the JVM's diagnostic command {@code Compiler.directives_add}, so that
  * every JVM running the engine gets it (the CLI, the tests, JMH, an application embedding the
  * engine) without command-line flags.
  *
@@ -24,7 +25,7 @@ import java.nio.file.Path;
  */
 final class JitInlining {
 
-    /** The tiles' callers and what they must inline, in HotSpot's directive syntax (JSON with comments). */
+    /** The callers and what they must inline, in HotSpot's directive syntax (JSON with comments). */
     private static final String DIRECTIVES = """
             [{
               match: ["dev/llada2/backend/cpu/Tiles*.*"],
@@ -37,6 +38,9 @@ final class JitInlining {
                        "+dev/llada2/backend/cpu/format/Q8_0Cpu.load",
                        "+dev/llada2/backend/cpu/format/Q8_0Cpu.codes",
                        "+dev/llada2/backend/cpu/format/Q8_0Cpu.blockAt"]
+            }, {
+              match: ["dev/llada2/backend/cpu/format/Q8_0Cpu.accumulateRow"],
+              inline: ["+dev/llada2/backend/cpu/format/Q8_0Cpu.codes"]
             }]
             """;
 
@@ -66,7 +70,7 @@ final class JitInlining {
             Object added = ManagementFactory.getPlatformMBeanServer().invoke(
                     new ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerDirectivesAdd",
                     new Object[] {new String[] {file.toString()}}, new String[] {String[].class.getName()});
-            return String.valueOf(added).contains("1 compiler directives added");
+            return String.valueOf(added).contains("2 compiler directives added");
         } catch (Exception | LinkageError e) {
             return false;
         } finally {

@@ -124,10 +124,9 @@ final class Q8_0Cpu extends BlockFormat {
             int xb = xo + BLOCK * b;
             float d = half(data, at);
             for (int i = 0; i < BLOCK; i += lanes()) {
-                // written out, not through codes(): a helper returning a vector is boxed wherever C2 did
-                // not inline it (TileAllocationTest)
-                a = ((FloatVector) ByteVector.fromMemorySegment(B, data, at + 2 + i, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, xb + i), a);
+                // codes() is force-inlined here as in the tiles (JitInlining): a helper returning a vector
+                // is boxed wherever C2 does not inline it (TileAllocationTest)
+                a = codes(data, at, i).mul(d).fma(FloatVector.fromArray(F, x, xb + i), a);
             }
         }
         a.intoArray(acc, accOff);
