@@ -41,8 +41,7 @@ import java.util.Arrays;
  * read in registers; perf/RESULTS.md).
  * Products of one token (Q4_K and Q6_K: up to two), a routed expert's usual share of a block on a
  * real model, take neither a panel nor the tiles: the format's decoder feeds each row's accumulators
- * itself, one row at a time ({@link CpuWeightFormat#accumulateRow}; Q4_K and Q6_K check each block's
- * bounds once, as a slice). Same arithmetic in the same order, so bit-identical; an expert's
+ * itself, one row at a time ({@link CpuWeightFormat#accumulateRow}). Same arithmetic in the same order, so bit-identical; an expert's
  * one-token product from memory in 0.6x the time for Q4_K and Q6_K, 0.6–0.85x for Q8_0 (two tokens:
  * Q4_K a quarter less, Q6_K 7–20% less; perf/RESULTS.md). With more tokens per row the tiles' reuse
  * of each loaded vector wins.

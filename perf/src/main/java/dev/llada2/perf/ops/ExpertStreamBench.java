@@ -19,8 +19,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,6 +59,15 @@ public class ExpertStreamBench {
     @Param({"1", "2", "4"})
     public int tokens;
 
+    /**
+     * Where the weights lie: {@code mapped} from a file, as the engine's checkpoint tensors are (and
+     * the per-thread panels beside them in arena memory: two segment classes in one JVM), or
+     * {@code arena} memory only, as this benchmark's numbers in perf/RESULTS.md before 2026-12-07
+     * 11:30 were measured.
+     */
+    @Param({"mapped"})
+    public String memory;
+
     private Arena arena;
     private CpuDevice device;
     private Matrix[] experts;
@@ -61,10 +76,13 @@ public class ExpertStreamBench {
     private final ThreadLocal<float[]> out = ThreadLocal.withInitial(() -> new float[tokens * ROWS]);
 
     @Setup(Level.Trial)
-    public void setup() {
+    public void setup() throws IOException {
         arena = Arena.ofShared();
         DType type = DType.valueOf(weights.toUpperCase(java.util.Locale.ROOT));
         MemorySegment data = BlockProductBench.weights(arena, type, EXPERTS * ROWS, COLS);
+        if (memory.equals("mapped")) {
+            data = mapped(data);
+        }
         long bytes = data.byteSize() / EXPERTS;
         experts = new Matrix[EXPERTS];
         for (int e = 0; e < EXPERTS; e++) {
@@ -72,6 +90,20 @@ public class ExpertStreamBench {
         }
         x = BlockProductBench.activations(tokens * COLS);
         device = CpuDevice.allCores("bench");
+    }
+
+    /** {@code data} written to a temporary file (deleted at once: the mapping keeps it) and mapped. */
+    private MemorySegment mapped(MemorySegment data) throws IOException {
+        Path file = Files.createTempFile("expert-stream", ".bin");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = data.asByteBuffer();
+            while (bytes.hasRemaining()) {
+                ch.write(bytes);
+            }
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, data.byteSize(), arena);
+        } finally {
+            Files.delete(file);
+        }
     }
 
     @Benchmark

@@ -41,13 +41,16 @@ final class Q4KCpu extends BlockFormat {
     /**
      * Per 64-element chunk {@code c}, its 32 code bytes are loaded once and give the low nibbles
      * (sub-block 2c) and the high ones (sub-block 2c + 1). Written out in one loop nest with no
-     * helper taking or returning a vector (see {@link BlockLanes}). Each block's codes and its output
-     * are addressed as slices at constant offsets, so C2 checks their bounds once per block rather
-     * than per vector (with offsets from the tensor's start, each store carried about 20 instructions
-     * of checks: 7–12% of the decode's time, {@code WeightDecodeBench}). The slices go only to the
-     * Vector API's loads and stores, which always inline: passed to a helper of ours that C2 happened
-     * not to inline, a slice escapes and is allocated per block (the scalars are read from
-     * {@code data}).
+     * helper taking or returning a vector (see {@link BlockLanes}). The codes are read from
+     * {@code data} and the output written to {@code dst} at computed offsets, never through a slice
+     * per block: a JVM that slices memory segments of more than one class (the engine's weights are
+     * mapped from the file, its panels are not; the test suite adds heap segments) merges them at
+     * every {@code asSlice}, whose type profile HotSpot keeps per method for all callers, and C2 then
+     * allocated every block's slice (81920 bytes per 256 x 2048 product, {@code TileAllocationTest},
+     * which runs every product on mapped and allocated copies, in the module's whole suite). Slices
+     * checked bounds once per block and were worth 10–20% in a JVM that only ever saw one class
+     * (the old {@code WeightDecodeBench}); on mapped weights, the engine's case, the products are
+     * faster without them ({@code ExpertStreamBench -p memory=mapped}, perf/RESULTS.md).
      */
     @Override
     public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
@@ -59,8 +62,7 @@ final class Q4KCpu extends BlockFormat {
         int blocks = (count + BLOCK - 1) / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long at = at0 + (long) b * BLOCK_BYTES;
-            MemorySegment block = data.asSlice(at, BLOCK_BYTES);
-            MemorySegment out = dst.asSlice(dstOff + 4L * BLOCK * b, 4L * BLOCK);
+            long out = dstOff + 4L * BLOCK * b;
             float d = half(data, at);
             float dmin = half(data, at + 2);
             long scales = scales(data, at);
@@ -71,12 +73,12 @@ final class Q4KCpu extends BlockFormat {
                 FloatVector dHigh = FloatVector.broadcast(F, factor(d, scales, 2 * c + 1));
                 FloatVector mHigh = FloatVector.broadcast(F, -factor(dmin, mins, 2 * c + 1));
                 for (int l = 0; l < 32; l += lanes()) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, block, QS + 32 * c + l,
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, at + QS + 32 * c + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(dLow, mLow)
-                            .intoMemorySegment(out, 4L * (64 * c + l), NATIVE);
+                            .intoMemorySegment(dst, out + 4L * (64 * c + l), NATIVE);
                     ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
-                            .fma(dHigh, mHigh).intoMemorySegment(out, 4L * (64 * c + 32 + l), NATIVE);
+                            .fma(dHigh, mHigh).intoMemorySegment(dst, out + 4L * (64 * c + 32 + l), NATIVE);
                 }
             }
         }
@@ -104,7 +106,6 @@ final class Q4KCpu extends BlockFormat {
         int blocks = count / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long at = at0 + (long) b * BLOCK_BYTES;
-            MemorySegment block = data.asSlice(at, BLOCK_BYTES);
             float d = half(data, at);
             float dmin = half(data, at + 2);
             long scales = scales(data, at);
@@ -117,7 +118,7 @@ final class Q4KCpu extends BlockFormat {
                 FloatVector mHigh = FloatVector.broadcast(F, -factor(dmin, mins, 2 * c + 1));
                 // the low nibbles (columns 64c..) before the high ones (64c + 32..): column order
                 for (int l = 0; l < 32; l += lanes()) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, block, QS + 32 * c + l,
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, at + QS + 32 * c + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     FloatVector w = ((FloatVector) q.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(dLow, mLow);
                     a = w.fma(FloatVector.fromArray(F, x, xb + 64 * c + l), a);
@@ -126,7 +127,7 @@ final class Q4KCpu extends BlockFormat {
                     }
                 }
                 for (int l = 0; l < 32; l += lanes()) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, block, QS + 32 * c + l,
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, at + QS + 32 * c + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     FloatVector w = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
                             .fma(dHigh, mHigh);

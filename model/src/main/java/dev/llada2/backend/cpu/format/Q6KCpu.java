@@ -47,9 +47,8 @@ final class Q6KCpu extends BlockFormat {
      * conversion into the first 16 floats of {@code tmp} (rather than a new array per call: a
      * product of Q6_K rows calls this once per row and pass), and each vector of codes is multiplied by its group's
      * (needs at most 16 lanes: a vector within one group of 16). Written out in one loop nest with no
-     * helper taking or returning a vector (see {@link BlockLanes}). Each block's codes and its output
-     * are slices addressed at constant offsets: their bounds are checked once per block, and the slices
-     * go only to the Vector API (as {@link Q4KCpu}, which says why).
+     * helper taking or returning a vector (see {@link BlockLanes}). Codes and output at computed
+     * offsets, no slice per block ({@link Q4KCpu} says why).
      */
     @Override
     public void decode(MemorySegment data, long first, int count, float[] tmp, MemorySegment dst, long dstOff) {
@@ -64,20 +63,19 @@ final class Q6KCpu extends BlockFormat {
         int blocks = (count + BLOCK - 1) / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long at = at0 + (long) b * BLOCK_BYTES;
-            MemorySegment block = data.asSlice(at, BLOCK_BYTES);
-            MemorySegment out = dst.asSlice(dstOff + 4L * BLOCK * b, 4L * BLOCK);
+            long out = dstOff + 4L * BLOCK * b;
             float d = half(data, at + D);
             for (int s = 0; s < SCALE_COUNT; s += lanes()) {
-                ((FloatVector) ByteVector.fromMemorySegment(B, block, SCALES + s, ByteOrder.LITTLE_ENDIAN)
+                ((FloatVector) ByteVector.fromMemorySegment(B, data, at + SCALES + s, ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(scales, s);
             }
             for (int h = 0; h < 2; h++) {
                 for (int l = 0; l < 32; l += lanes()) {
-                    IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(B, block, 64 * h + l,
+                    IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64 * h + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(B, block, 64 * h + 32 + l,
+                    IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64 * h + 32 + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, block, QH + 32 * h + l,
+                    IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, data, at + QH + 32 * h + l,
                             ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.XOR, 0xAA);
                     for (int n = 0; n < 2; n++) {
                         // quarters 2n (from ql0) and 2n + 1 (from ql1): nibble n, qh bits 4n.. and 4n + 2..
@@ -87,9 +85,9 @@ final class Q6KCpu extends BlockFormat {
                         IntVector c1 = ql1.lanewise(VectorOperators.LSHL, 26 - 4 * n)
                                 .bitwiseBlend(qh.lanewise(VectorOperators.LSHL, 28 - 4 * n), TOP2).lanewise(VectorOperators.ASHR, 26);
                         ((FloatVector) c0.convertShape(VectorOperators.I2F, F, 0)).mul(scales[e / 16])
-                                .intoMemorySegment(out, 4L * e, NATIVE);
+                                .intoMemorySegment(dst, out + 4L * e, NATIVE);
                         ((FloatVector) c1.convertShape(VectorOperators.I2F, F, 0)).mul(scales[(e + 32) / 16])
-                                .intoMemorySegment(out, 4L * (e + 32), NATIVE);
+                                .intoMemorySegment(dst, out + 4L * (e + 32), NATIVE);
                     }
                 }
             }
@@ -119,7 +117,6 @@ final class Q6KCpu extends BlockFormat {
         int blocks = count / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long at = at0 + (long) b * BLOCK_BYTES;
-            MemorySegment block = data.asSlice(at, BLOCK_BYTES);
             int xb = xo + BLOCK * b;
             float d = half(data, at + D);
             for (int h = 0; h < 2; h++) {
@@ -128,9 +125,9 @@ final class Q6KCpu extends BlockFormat {
                     for (int p = 0; p < 2; p++) {
                         for (int l = 0; l < 32; l += lanes()) {
                             int e = 128 * h + 64 * n + 32 * p + l;
-                            IntVector ql = (IntVector) ByteVector.fromMemorySegment(B, block, 64 * h + 32 * p + l,
+                            IntVector ql = (IntVector) ByteVector.fromMemorySegment(B, data, at + 64 * h + 32 * p + l,
                                     ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-                            IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, block, QH + 32 * h + l,
+                            IntVector qh = ((IntVector) ByteVector.fromMemorySegment(B, data, at + QH + 32 * h + l,
                                     ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0))
                                     .lanewise(VectorOperators.XOR, 0xAA);
                             IntVector code = ql.lanewise(VectorOperators.LSHL, 26 - 4 * n)

@@ -108,10 +108,8 @@ final class Q8_0Cpu extends BlockFormat {
     /**
      * The codes of each block widened and multiplied by its scale (the same product as {@link #load}),
      * vector by vector into the row's accumulator: one row at a time instead of the tiles' four. Not
-     * through a slice per block as the K formats' decoders are: a JVM that ran Q8_0 products on both
-     * mapped and allocated tensors (the test suite) merged two slice classes, and C2 then allocated
-     * every block's slice (TileAllocationTest, 655 KB per product); with 2 vectors per block the
-     * slice saved about 15%.
+     * through a slice per block: with mapped and allocated segments in one JVM, C2 allocated every
+     * block's slice (TileAllocationTest, 655 KB per product; {@link Q4KCpu} says why).
      */
     @Override
     public void accumulateRow(MemorySegment data, long first, int count, float[] x, int xo, int xs, int tokens,
