@@ -63,7 +63,7 @@ public class ExpertStreamBench {
      * Where the weights lie: {@code mapped} from a file, as the engine's checkpoint tensors are (and
      * the per-thread panels beside them in arena memory: two segment classes in one JVM), or
      * {@code arena} memory only, as this benchmark's numbers in perf/RESULTS.md before 2026-12-07
-     * 11:30 were measured.
+     * 11:00 were measured.
      */
     @Param({"mapped"})
     public String memory;
