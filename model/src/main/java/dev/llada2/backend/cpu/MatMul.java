@@ -37,14 +37,14 @@ import java.util.Arrays;
  * its own before the tiles (then "already compiled into a medium method": 4 of 9 JVMs on an AMD EPYC
  * Zen 4; the race {@link JitInlining} now closes for BF16 and Q8_0), for a gain of 0–10% on
  * few-token experts when it did not; retried for 1–4 tokens with the race closed, it gained nothing
- * measurable, end to end or per expert product ({@code TileAllocationTest} guards the formats that are
- * read in registers; perf/RESULTS.md).
+ * measurable, end to end or per expert product ({@code TileAllocationTest} guards every format's
+ * products against allocating; perf/RESULTS.md).
  * Products of one token (Q4_K and Q6_K: up to two), a routed expert's usual share of a block on a
  * real model, take neither a panel nor the tiles: the format's decoder feeds each row's accumulators
- * itself, one row at a time ({@link CpuWeightFormat#accumulateRow}). Same arithmetic in the same order, so bit-identical; an expert's
- * one-token product from memory in 0.6x the time for Q4_K and Q6_K, 0.6–0.85x for Q8_0 (two tokens:
- * Q4_K a quarter less, Q6_K 7–20% less; perf/RESULTS.md). With more tokens per row the tiles' reuse
- * of each loaded vector wins.
+ * itself, one row at a time ({@link CpuWeightFormat#accumulateRow}). Same arithmetic in the same
+ * order, so bit-identical; an expert's one-token product from memory in 0.6x the time for Q4_K and
+ * Q6_K, 0.6–0.85x for Q8_0 (two tokens: Q4_K a quarter less, Q6_K 7–20% less; perf/RESULTS.md).
+ * With more tokens per row the tiles' reuse of each loaded vector wins.
  * For BF16 and Q8_0 the choice is the format's, not the token count's: on an Intel Xeon with two
  * FMA ports, where the widening competes with the FMAs (each 6-token group widens the weights
  * again, which might have favoured a panel for large blocks), an fp32 panel of BF16 took more time

@@ -80,8 +80,10 @@ public class ExpertStreamBench {
         arena = Arena.ofShared();
         DType type = DType.valueOf(weights.toUpperCase(java.util.Locale.ROOT));
         MemorySegment data = BlockProductBench.weights(arena, type, EXPERTS * ROWS, COLS);
-        if (memory.equals("mapped")) {
-            data = mapped(data);
+        switch (memory) {
+            case "mapped" -> data = mapped(data);
+            case "arena" -> { }
+            default -> throw new IllegalArgumentException("memory must be mapped or arena, not '" + memory + "'");
         }
         long bytes = data.byteSize() / EXPERTS;
         experts = new Matrix[EXPERTS];
